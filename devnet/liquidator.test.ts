@@ -1,0 +1,82 @@
+/** The reference liquidator's execution on real anvil chains, and its seizure arithmetic. */
+import { createPublicClient, encodeFunctionData, http, type Address } from "viem";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { marginVaultAbi, priceFeedAbi, testTokenAbi } from "../abis/index.js";
+import { startChains, stopChains, type RunningChain } from "./chains.js";
+import { DEFAULT_CHAINS } from "./defaults.js";
+import { deployDevnet, sendAndConfirm, type ChainDeployment, type DevnetDeployment } from "./deploy.js";
+import { seizeAmountRaw, startLiquidator, type Liquidator } from "./liquidator.js";
+
+const TRADER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as Address; // anvil account 2
+const E18 = 10n ** 18n;
+
+describe("seizeAmountRaw", () => {
+  it("default: debt × (1 + bonus) / price, in the token's decimals", () => {
+    // $10,000 of debt (USD × 1e8), 5% bonus, ETH at $2,000 → 5.25 ETH
+    expect(seizeAmountRaw(10_000n * 10n ** 8n, 500n, 2_000n * 10n ** 8n, 18, 100n * E18)).toBe(525n * 10n ** 16n);
+  });
+  it("boundary: capped at what is available; zero debt or price seizes nothing", () => {
+    expect(seizeAmountRaw(10_000n * 10n ** 8n, 500n, 2_000n * 10n ** 8n, 18, 3n * E18)).toBe(3n * E18);
+    expect(seizeAmountRaw(0n, 500n, 2_000n * 10n ** 8n, 18, E18)).toBe(0n);
+    expect(seizeAmountRaw(1n, 500n, 0n, 18, E18)).toBe(0n);
+  });
+  it("boundary: rounds down (6 decimals, 1 raw unit of USD × 1e8)", () => {
+    expect(seizeAmountRaw(1n, 0n, 10n ** 8n, 6, 10n ** 12n)).toBe(0n); // $0.00000001 < 1 micro-USDC
+    expect(seizeAmountRaw(100n, 0n, 10n ** 8n, 6, 10n ** 12n)).toBe(1n);
+  });
+});
+
+let chains: RunningChain[] = [];
+let deployment: DevnetDeployment;
+let liquidator: Liquidator | undefined;
+
+beforeAll(async () => {
+  try {
+    chains = await startChains(DEFAULT_CHAINS.map((c) => ({ name: c.name, chainId: c.chainId })));
+    deployment = await deployDevnet(chains);
+  } catch (e) {
+    await stopChains(chains);
+    throw e;
+  }
+});
+
+afterAll(async () => {
+  await liquidator?.stop();
+  await stopChains(chains);
+});
+
+const send = (c: ChainDeployment, from: Address, to: Address, data: `0x${string}`) => sendAndConfirm(c.rpcUrl, from, [{ to, data, label: "tx" }]);
+
+describe("liquidator on real anvil", () => {
+  it("closes positions, repays debt and seizes collateral worth debt + 5% on each chain", async () => {
+    const [l1, l2a] = deployment.chains as [ChainDeployment, ChainDeployment];
+    // l1: 10 WETH collateral, 10,000 USDC debt
+    const weth = l1.tokens.ETH.address;
+    await send(l1, TRADER, weth, encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [TRADER, 10n * E18] }));
+    await send(l1, TRADER, weth, encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [l1.vault, 10n * E18] }));
+    await send(l1, TRADER, l1.vault, encodeFunctionData({ abi: marginVaultAbi, functionName: "deposit", args: [weth, 10n * E18] }));
+    await send(l1, TRADER, l1.vault, encodeFunctionData({ abi: marginVaultAbi, functionName: "borrow", args: [l1.quoteToken, 10_000n * 10n ** 6n] }));
+    // l2a: 1,000 USDC collateral, long 5 ETH at 3,000
+    await send(l2a, TRADER, l2a.quoteToken, encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [TRADER, 1_000n * 10n ** 6n] }));
+    await send(l2a, TRADER, l2a.quoteToken, encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [l2a.vault, 1_000n * 10n ** 6n] }));
+    await send(l2a, TRADER, l2a.vault, encodeFunctionData({ abi: marginVaultAbi, functionName: "deposit", args: [l2a.quoteToken, 1_000n * 10n ** 6n] }));
+    await send(l2a, TRADER, l2a.vault, encodeFunctionData({ abi: marginVaultAbi, functionName: "trade", args: [1, 5n * E18] }));
+    // ETH −33%
+    for (const c of deployment.chains) {
+      await send(c, c.deployer, c.feeds.ETH.address, encodeFunctionData({ abi: priceFeedAbi, functionName: "updateAnswer", args: [2_000n * 10n ** 8n] }));
+    }
+
+    liquidator = await startLiquidator({ apiUrl: "http://127.0.0.1:1", deployment, log: () => undefined });
+    await liquidator.liquidate(TRADER);
+
+    const p1 = createPublicClient({ transport: http(l1.rpcUrl) });
+    const p2 = createPublicClient({ transport: http(l2a.rpcUrl) });
+    expect(await p1.readContract({ address: l1.vault, abi: marginVaultAbi, functionName: "debtOf", args: [TRADER, l1.quoteToken] })).toBe(0n);
+    expect(await p1.readContract({ address: l1.vault, abi: marginVaultAbi, functionName: "collateralOf", args: [TRADER, weth] })).toBe(10n * E18 - 525n * 10n ** 16n);
+    const [size] = await p2.readContract({ address: l2a.vault, abi: marginVaultAbi, functionName: "positionOf", args: [TRADER, 1] });
+    expect(size).toBe(0n);
+    expect(await p2.readContract({ address: l2a.vault, abi: marginVaultAbi, functionName: "cashOf", args: [TRADER] })).toBe(-5_000n * 10n ** 6n);
+    expect(await p2.readContract({ address: l2a.vault, abi: marginVaultAbi, functionName: "collateralOf", args: [TRADER, l2a.quoteToken] })).toBe(1_000n * 10n ** 6n);
+    expect(liquidator.stats()).toMatchObject({ liquidations: 1, positionsClosed: 1, debtsRepaid: 1, seizures: 1, failedTxs: 0 });
+  });
+});

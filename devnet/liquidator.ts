@@ -1,0 +1,260 @@
+/**
+ * The reference liquidator: follows the API's `endangeredAccounts` subscription over SSE and,
+ * for every account that enters as LIQUIDATABLE or INSOLVENT, uses the vault's liquidator role on
+ * each chain (fastest to seize first, the order the API reports): it closes every open position at
+ * the feed price, repays each debt on the account's behalf (repayFor) and seizes collateral worth
+ * the repaid debt plus a bonus, priced at that chain's feed answers. Bad debt left after that is
+ * the insurance fund's (owner's) business, not the liquidator's.
+ *
+ * CLI: tsx devnet/liquidator.ts --api http://127.0.0.1:4000 [--config .xmargin/devnet/xmargin.config.json]
+ */
+import { createClient, type Client } from "graphql-sse";
+import { decodeFunctionResult, encodeFunctionData, type Address, type Hex } from "viem";
+import { marginVaultAbi, priceFeedAbi, testTokenAbi } from "../abis/index.js";
+import { MARKET_IDS } from "./actions.js";
+import { DEVNET_ASSETS, type DevnetAsset } from "./defaults.js";
+import type { ChainDeployment, DevnetDeployment } from "./deploy.js";
+import { parseFlags } from "./args.js";
+import { readDeploymentFromConfigFile } from "./deploymentFromConfig.js";
+import { rpc, rpcBatchStrict } from "./rpc.js";
+import { TxSender } from "./txSender.js";
+
+export const ENDANGERED_SUBSCRIPTION = /* GraphQL */ `
+  subscription Endangered($maxHealthFactor: Decimal) {
+    endangeredAccounts(maxHealthFactor: $maxHealthFactor) {
+      entered { address tier healthFactor seizable { chainId asset latencySeconds } }
+      left
+    }
+  }
+`;
+
+export interface EnteredAccount {
+  address: string;
+  tier: "SAFE" | "MARGIN_CALL" | "LIQUIDATABLE" | "INSOLVENT";
+  healthFactor: string | null;
+  seizable: { chainId: number; asset: string; latencySeconds: number }[];
+}
+
+export interface LiquidatorStats {
+  liquidations: number;
+  positionsClosed: number;
+  debtsRepaid: number;
+  seizures: number;
+  failedTxs: number;
+  errors: number;
+}
+
+export interface Liquidator {
+  stats(): LiquidatorStats;
+  /** Liquidate one account now on every chain (also used by tests). */
+  liquidate(address: Address, chainOrder?: number[]): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface LiquidatorOptions {
+  /** Base URL of the API (its /graphql serves the subscription). */
+  apiUrl: string;
+  deployment: DevnetDeployment;
+  /** Liquidate below this health factor, as the API's Decimal string (default "1"). */
+  maxHealthFactor?: string;
+  /** Collateral seized per unit of debt repaid, on top of its value (default 0.05 = 5%). */
+  bonus?: number;
+  /** Tiers acted on (default LIQUIDATABLE, INSOLVENT). */
+  tiers?: EnteredAccount["tier"][];
+  log?: (message: string) => void;
+}
+
+const GAS = { liquidate: 300_000n, repay: 150_000n, seize: 150_000n, setup: 120_000n };
+const E8 = 100_000_000n;
+
+/**
+ * Collateral to seize for `debtUsd8` (USD × 1e8) of repaid debt, in the token's raw units:
+ * raw = debtUsd8 × (1 + bonus) × 10^decimals / priceUsd8, rounded down, capped at `available`.
+ */
+export function seizeAmountRaw(debtUsd8: bigint, bonusBps: bigint, priceUsd8: bigint, decimals: number, available: bigint): bigint {
+  if (priceUsd8 <= 0n || debtUsd8 <= 0n) return 0n;
+  const raw = (debtUsd8 * (10_000n + bonusBps) * 10n ** BigInt(decimals)) / (10_000n * priceUsd8);
+  return raw < available ? raw : available;
+}
+
+export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidator> {
+  const log = opts.log ?? (() => undefined);
+  const bonusBps = BigInt(Math.round((opts.bonus ?? 0.05) * 10_000));
+  const tiers = new Set(opts.tiers ?? ["LIQUIDATABLE", "INSOLVENT"]);
+  const stats: LiquidatorStats = { liquidations: 0, positionsClosed: 0, debtsRepaid: 0, seizures: 0, failedTxs: 0, errors: 0 };
+  const chains = opts.deployment.chains.map((dep) => ({ dep, sender: new TxSender<string>(dep.rpcUrl, false) }));
+  const inFlight = new Set<string>();
+  let stopped = false;
+
+  // working capital for repayFor: the devnet tokens mint freely
+  await Promise.all(
+    chains.map(async ({ dep, sender }) => {
+      for (const asset of DEVNET_ASSETS) {
+        const token = dep.tokens[asset].address;
+        sender.enqueue({ from: dep.liquidator, to: token, data: encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [dep.liquidator, 10n ** 36n] }), gas: GAS.setup, meta: "mint" });
+        sender.enqueue({ from: dep.liquidator, to: token, data: encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [dep.vault, 2n ** 256n - 1n] }), gas: GAS.setup, meta: "approve" });
+      }
+      const out = await sender.flush();
+      stats.failedTxs += out.filter((o) => o.error).length;
+    }),
+  );
+
+  async function readAccount(dep: ChainDeployment, account: Address) {
+    const calls: Hex[] = [
+      ...DEVNET_ASSETS.map((a) => encodeFunctionData({ abi: marginVaultAbi, functionName: "collateralOf", args: [account, dep.tokens[a].address] })),
+      ...DEVNET_ASSETS.map((a) => encodeFunctionData({ abi: marginVaultAbi, functionName: "debtOf", args: [account, dep.tokens[a].address] })),
+      ...MARKET_IDS.map((id) => encodeFunctionData({ abi: marginVaultAbi, functionName: "positionOf", args: [account, id] })),
+      ...DEVNET_ASSETS.map(() => encodeFunctionData({ abi: priceFeedAbi, functionName: "latestAnswer" })),
+    ];
+    const targets: Address[] = [...DEVNET_ASSETS.map(() => dep.vault), ...DEVNET_ASSETS.map(() => dep.vault), ...MARKET_IDS.map(() => dep.vault), ...DEVNET_ASSETS.map((a) => dep.feeds[a].address)];
+    const out = await rpcBatchStrict<Hex>(dep.rpcUrl, calls.map((data, i) => ({ method: "eth_call", params: [{ to: targets[i], data }, "latest"] })));
+    const n = DEVNET_ASSETS.length;
+    const collateral = {} as Record<DevnetAsset, bigint>;
+    const debt = {} as Record<DevnetAsset, bigint>;
+    const price = {} as Record<DevnetAsset, bigint>;
+    DEVNET_ASSETS.forEach((a, i) => {
+      collateral[a] = decodeFunctionResult({ abi: marginVaultAbi, functionName: "collateralOf", data: out[i]! });
+      debt[a] = decodeFunctionResult({ abi: marginVaultAbi, functionName: "debtOf", data: out[n + i]! });
+      price[a] = decodeFunctionResult({ abi: priceFeedAbi, functionName: "latestAnswer", data: out[2 * n + MARKET_IDS.length + i]! });
+    });
+    const positions = MARKET_IDS.map((id, i) => ({ id, size: decodeFunctionResult({ abi: marginVaultAbi, functionName: "positionOf", data: out[2 * n + i]! })[0] }));
+    return { collateral, debt, positions, price };
+  }
+
+  async function liquidateOnChain(index: number, account: Address): Promise<void> {
+    const { dep, sender } = chains[index]!;
+    const state = await readAccount(dep, account);
+    for (const p of state.positions) {
+      if (p.size !== 0n) {
+        sender.enqueue({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidatePosition", args: [account, p.id] }), gas: GAS.liquidate, meta: "close" });
+      }
+    }
+    // repay debts, then seize collateral worth debt × (1 + bonus), most valuable collateral first
+    const available = { ...state.collateral };
+    const byValue = [...DEVNET_ASSETS].sort((a, b) => {
+      const va = (available[a] * state.price[a]) / 10n ** BigInt(dep.tokens[a].decimals);
+      const vb = (available[b] * state.price[b]) / 10n ** BigInt(dep.tokens[b].decimals);
+      return va === vb ? 0 : va > vb ? -1 : 1;
+    });
+    for (const asset of DEVNET_ASSETS) {
+      const owed = state.debt[asset];
+      if (owed === 0n) continue;
+      sender.enqueue({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "repayFor", args: [account, dep.tokens[asset].address, owed] }), gas: GAS.repay, meta: "repay" });
+      let remainingUsd8 = (owed * state.price[asset]) / 10n ** BigInt(dep.tokens[asset].decimals);
+      for (const c of byValue) {
+        if (remainingUsd8 <= 0n || available[c] === 0n) continue;
+        const decimals = dep.tokens[c].decimals;
+        const raw = seizeAmountRaw(remainingUsd8, bonusBps, state.price[c], decimals, available[c]);
+        if (raw === 0n) continue;
+        available[c] -= raw;
+        remainingUsd8 -= (raw * state.price[c] * 10_000n) / (10n ** BigInt(decimals) * (10_000n + bonusBps));
+        sender.enqueue({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "seizeCollateral", args: [account, dep.tokens[c].address, raw] }), gas: GAS.seize, meta: "seize" });
+      }
+    }
+    if (sender.queued === 0) return;
+    const out = await sender.flush();
+    for (const o of out) {
+      if (o.error) stats.failedTxs++;
+      else if (o.meta === "close") stats.positionsClosed++;
+      else if (o.meta === "repay") stats.debtsRepaid++;
+      else if (o.meta === "seize") stats.seizures++;
+    }
+  }
+
+  async function liquidate(address: Address, chainOrder?: number[]): Promise<void> {
+    const key = address.toLowerCase();
+    if (inFlight.has(key)) return;
+    inFlight.add(key);
+    try {
+      const order = chainOrder ?? chains.map((_, i) => i);
+      for (const i of order) await liquidateOnChain(i, address);
+      stats.liquidations++;
+    } finally {
+      inFlight.delete(key);
+    }
+  }
+
+  function chainOrderFor(entry: EnteredAccount): number[] {
+    const order: number[] = [];
+    const sorted = [...entry.seizable].sort((a, b) => a.latencySeconds - b.latencySeconds);
+    for (const s of sorted) {
+      const i = chains.findIndex((c) => c.dep.chainId === s.chainId);
+      if (i >= 0 && !order.includes(i)) order.push(i);
+    }
+    for (let i = 0; i < chains.length; i++) if (!order.includes(i)) order.push(i); // positions/debt without collateral
+    return order;
+  }
+
+  let client: Client | undefined;
+  let lastProblem = "";
+  const note = (problem: string) => {
+    // the API answers "still loading" until Ponder's backfill is done: say it once, not every retry
+    if (problem !== lastProblem) log(problem);
+    lastProblem = problem;
+  };
+  const loop = (async () => {
+    let backoffMs = 1000;
+    while (!stopped) {
+      client = createClient({ url: `${opts.apiUrl.replace(/\/$/, "")}/graphql`, singleConnection: false, retryAttempts: 0 });
+      try {
+        const iterator = client.iterate<{ endangeredAccounts: { entered: EnteredAccount[]; left: string[] } }>({
+          query: ENDANGERED_SUBSCRIPTION,
+          variables: { maxHealthFactor: opts.maxHealthFactor ?? "1" },
+        });
+        for await (const result of iterator) {
+          if (stopped) break;
+          if (result.errors?.length) {
+            note(`subscription error: ${result.errors.map((e) => e.message).join("; ")} (retrying)`);
+            continue;
+          }
+          if (lastProblem !== "subscribed") note(`subscribed to endangeredAccounts at ${opts.apiUrl}/graphql`);
+          lastProblem = "subscribed";
+          backoffMs = 1000;
+          for (const entry of result.data?.endangeredAccounts.entered ?? []) {
+            if (!tiers.has(entry.tier)) continue;
+            void liquidate(entry.address as Address, chainOrderFor(entry)).then(
+              () => log(`liquidated ${entry.address} (${entry.tier}, HF ${entry.healthFactor ?? "n/a"})`),
+              (e) => {
+                stats.errors++;
+                log(`liquidating ${entry.address} failed: ${e instanceof Error ? e.message : e}`);
+              },
+            );
+          }
+        }
+      } catch (e) {
+        if (!stopped) note(`subscription dropped: ${e instanceof Error ? e.message : String(e)} (reconnecting)`);
+      } finally {
+        client.dispose();
+      }
+      if (!stopped) await new Promise((r) => setTimeout(r, backoffMs));
+      backoffMs = Math.min(backoffMs * 2, 10_000);
+    }
+  })();
+
+  return {
+    stats: () => ({ ...stats }),
+    liquidate: (address, order) => liquidate(address, order),
+    async stop() {
+      stopped = true;
+      client?.dispose();
+      await Promise.race([loop, new Promise((r) => setTimeout(r, 3000))]);
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const flags = parseFlags(process.argv.slice(2), { values: ["api", "config", "max-health-factor"] });
+  const deployment = readDeploymentFromConfigFile(String(flags.config ?? process.env.XMARGIN_CONFIG ?? ".xmargin/devnet/xmargin.config.json"));
+  await Promise.all(deployment.chains.map((c) => rpc(c.rpcUrl, "eth_chainId")));
+  const liq = await startLiquidator({
+    apiUrl: String(flags.api ?? "http://127.0.0.1:4000"),
+    deployment,
+    maxHealthFactor: flags["max-health-factor"] ? String(flags["max-health-factor"]) : undefined,
+    log: (m) => console.log(m),
+  });
+  const stop = () => void liq.stop().then(() => process.exit(0));
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+}
+
+if (process.argv[1]?.endsWith("liquidator.ts")) void main();

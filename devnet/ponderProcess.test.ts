@@ -1,0 +1,114 @@
+/**
+ * startPonder against real anvil chains and a real Ponder process (the bare app in bench/baseline,
+ * so this runs whatever state the xmargin indexer is in): /health, caught-up detection, the port
+ * Ponder really bound when the asked one is taken, stop and kill -9 of the whole process group.
+ */
+import net from "node:net";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Cleanup, uniqueSchema } from "../test/harness/cleanup.js";
+import { withDevnet, type DevnetFixture } from "../test/harness/devnet.js";
+import { readEvents } from "../test/harness/groundTruth.js";
+import { freePort } from "../test/harness/ports.js";
+import { readStore } from "../test/harness/store.js";
+import { createPublicClient, http, type PublicClient } from "viem";
+import { PonderProcessError, redactUrls, rpcBlockNumber, startPonder } from "./ponderProcess.js";
+
+const BASELINE = path.resolve(import.meta.dirname, "../bench/baseline");
+const cleanup = new Cleanup();
+let devnet: DevnetFixture;
+
+beforeAll(async () => {
+  devnet = cleanup.add(await withDevnet({ pollingIntervalMs: 200 }), (d) => d.stop(), "devnet");
+});
+afterAll(async () => {
+  await cleanup.run();
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("redactUrls", () => {
+  it("hides user info and key-looking paths in free text", () => {
+    const text = "failed: http://user:secret@127.0.0.1:1/key123abc and https://eth.example/v2/abcdefgh12345678";
+    const out = redactUrls(text);
+    expect(out).not.toContain("secret");
+    expect(out).not.toContain("key123abc");
+    expect(out).not.toContain("abcdefgh12345678");
+    expect(out).toContain("127.0.0.1:1");
+  });
+});
+
+describe("startPonder", () => {
+  it("default: serves /health, catches up with every chain, the store holds every event", async () => {
+    const schema = uniqueSchema("pp_default");
+    const dir = devnet.pgliteDir();
+    const ponder = cleanup.add(
+      await startPonder({ cwd: BASELINE, configPath: devnet.configPath, schema, port: await freePort(), pgliteDir: dir }),
+      (p) => p.kill9(),
+      "ponder",
+    );
+    await ponder.waitCaughtUp(devnet.caughtUp, 120_000);
+    const status = await ponder.status();
+    for (const c of devnet.chains) {
+      expect(status[c.name]?.id).toBe(c.chainId);
+      expect(status[c.name]!.block.number).toBeGreaterThanOrEqual(await rpcBlockNumber(c.rpcUrl));
+    }
+    await ponder.stop();
+    expect(alive(ponder.pid)).toBe(false);
+
+    let expected = 0;
+    for (const chain of devnet.truthChains) {
+      const client = createPublicClient({ transport: http(devnet.chains.find((c) => c.name === chain.name)!.rpcUrl) }) as PublicClient;
+      expected += (await readEvents(client, chain, await rpcBlockNumber(String(chain.rpc)))).length;
+    }
+    const store = await readStore({ kind: "pglite", directory: dir, schema }, ["event"]);
+    expect(expected).toBeGreaterThan(0);
+    expect(store.event.length).toBe(expected);
+  });
+
+  it("behavior: port taken → reports the port Ponder really bound; strictPort fails naming both", async () => {
+    const port = await freePort(3);
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(port, "127.0.0.1", () => r()));
+    cleanup.defer(() => new Promise((r) => blocker.close(() => r(undefined))), "blocker");
+
+    const ponder = cleanup.add(
+      await startPonder({ cwd: BASELINE, configPath: devnet.configPath, schema: uniqueSchema("pp_port"), port, pgliteDir: devnet.pgliteDir() }),
+      (p) => p.kill9(),
+      "ponder",
+    );
+    expect(ponder.port).toBeGreaterThan(port);
+    expect((await fetch(`${ponder.url}/health`)).status).toBe(200);
+    await ponder.kill9();
+    expect(alive(ponder.pid)).toBe(false);
+
+    const attempt = startPonder({
+      cwd: BASELINE,
+      configPath: devnet.configPath,
+      schema: uniqueSchema("pp_strict"),
+      port,
+      pgliteDir: devnet.pgliteDir(),
+      strictPort: true,
+    });
+    await expect(attempt).rejects.toThrow(PonderProcessError);
+    await expect(attempt).rejects.toThrow(new RegExp(`instead of ${port}`));
+  });
+
+  it("behavior: a broken app fails with its own log lines, not a timeout", async () => {
+    const attempt = startPonder({
+      cwd: BASELINE,
+      configPath: path.join(devnet.dir, "does-not-exist.json"),
+      schema: uniqueSchema("pp_broken"),
+      port: await freePort(),
+      pgliteDir: devnet.pgliteDir(),
+    });
+    await expect(attempt).rejects.toThrow(/exited before serving \/health[\s\S]*does-not-exist\.json/);
+  });
+});

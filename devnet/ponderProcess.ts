@@ -1,0 +1,372 @@
+/**
+ * Spawn and control a `ponder start` process: used by `npm start`, the tests and the benchmarks.
+ *
+ * Why not just `spawn("npx ponder")`: Ponder silently moves to the next port when its port is
+ * taken, `/ready` does not mean "caught up", and a killed wrapper leaves the real process running.
+ * So: the real ponder binary in its own process group (killed as a group), JSON logs parsed for
+ * the port actually bound, and `waitCaughtUp` that compares `/status` with each chain's
+ * `eth_blockNumber` read directly from the RPC.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { XmarginError } from "../errors.js";
+
+export class PonderProcessError extends XmarginError {
+  override name = "PonderProcessError";
+  constructor(message: string, details: Record<string, unknown> = {}, cause?: unknown) {
+    super("PONDER_PROCESS", message, { details, cause });
+  }
+}
+
+export interface StartPonderOptions {
+  /** Project root: the directory holding ponder.config.ts, ponder.schema.ts and src/. */
+  cwd: string;
+  /** Path of the xmargin JSON config (env XMARGIN_CONFIG). Optional for apps that don't read it. */
+  configPath?: string;
+  /** Database schema name (`--schema`), required by `ponder start` also with PGlite. */
+  schema: string;
+  /** Port to ask for. Ponder moves to the next free one when taken; see `strictPort`. */
+  port: number;
+  /** Postgres connection string (env DATABASE_URL). Without it PGlite is used. */
+  databaseUrl?: string;
+  /** PGlite directory (env XMARGIN_PGLITE_DIR). Use a fresh one per run: Ponder's RPC cache is keyed by chain id. */
+  pgliteDir?: string;
+  /** Extra environment variables (undefined removes one). */
+  env?: Record<string, string | undefined>;
+  /** Receives every log line (JSON lines as Ponder prints them with --log-format json). */
+  log?: (line: string) => void;
+  /** Ponder config file relative to cwd (`--config`), default ponder.config.ts. */
+  ponderConfig?: string;
+  /** Hostname to bind, default 127.0.0.1. */
+  hostname?: string;
+  /** Ponder log level (`--log-level`), default "info". */
+  logLevel?: "error" | "warn" | "info" | "debug" | "trace";
+  /** Fail instead of accepting another port when `port` is taken. Default false. */
+  strictPort?: boolean;
+  /** How long to wait for /health, default 90 s (PGlite startup is ~8 s on an idle 2-core box). */
+  startTimeoutMs?: number;
+  /** Lines of log kept for error messages, default 200. */
+  tailLines?: number;
+}
+
+export interface CaughtUpChain {
+  /** Chain name as in the Ponder config (the key /status uses). */
+  name?: string;
+  chainId?: number;
+  rpcUrl: string;
+}
+
+export interface PonderProcess {
+  readonly pid: number;
+  /** The port Ponder actually bound. */
+  readonly port: number;
+  /** http://hostname:port */
+  readonly url: string;
+  /** Resolves when the process exits. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** True once the process has exited. */
+  hasExited(): boolean;
+  /** The last log lines, for error messages. */
+  logTail(): string;
+  /** SIGTERM to the process group, SIGKILL after `timeoutMs` (default 10 s). */
+  stop(timeoutMs?: number): Promise<void>;
+  /** SIGKILL to the process group, resolves when the process is gone. */
+  kill9(): Promise<void>;
+  /** /ready answers 200 and /status has reached each chain's head (eth_blockNumber). */
+  waitCaughtUp(chains: CaughtUpChain[], timeoutMs: number): Promise<void>;
+  /** /status as Ponder reports it: chain name → { id, block: { number, timestamp } }. */
+  status(): Promise<PonderStatus>;
+}
+
+export type PonderStatus = Record<string, { id: number; block: { number: number; timestamp: number } }>;
+
+/** Every process group this module started and has not seen exit: killed on process exit. */
+const liveGroups = new Set<number>();
+let exitHookInstalled = false;
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on("exit", () => {
+    for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+  });
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      /* already gone */
+    }
+  }
+}
+
+/** Replace the user-info, path and query of URLs in a text, which often embed API keys. */
+export function redactUrls(text: string): string {
+  return text.replace(/\b(https?|wss?):\/\/([^\s/"'@]+@)?([^\s/"'?#]+)([^\s"']*)/g, (_m, scheme: string, _user, host: string, rest: string) =>
+    `${scheme}://${_user ? "***@" : ""}${host}${rest && rest !== "/" ? "/***" : rest}`,
+  );
+}
+
+/** Locate the real ponder CLI (not the npx wrapper) so the PID we hold is Ponder's. */
+function ponderBin(cwd: string): string {
+  const candidates = [
+    path.join(cwd, "node_modules/ponder/dist/esm/bin/ponder.js"),
+    path.resolve(path.dirname(new URL(import.meta.url).pathname), "../node_modules/ponder/dist/esm/bin/ponder.js"),
+  ];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found) {
+    throw new PonderProcessError(`The ponder CLI was not found (looked in ${candidates.join(", ")}). Run \`npm ci\` in the project root.`, {
+      candidates,
+    });
+  }
+  return found;
+}
+
+/**
+ * Start `ponder start --schema <schema> --port <port>` and resolve once /health answers.
+ * The returned handle reads the port Ponder actually bound from its "Created HTTP server" log.
+ */
+export async function startPonder(options: StartPonderOptions): Promise<PonderProcess> {
+  installExitHook();
+  const hostname = options.hostname ?? "127.0.0.1";
+  const tailLines = options.tailLines ?? 200;
+  const tail: string[] = [];
+  const args = [
+    ponderBin(options.cwd),
+    "--log-format",
+    "json",
+    "--log-level",
+    options.logLevel ?? "info",
+    ...(options.ponderConfig ? ["--config", options.ponderConfig] : []),
+    "start",
+    "--schema",
+    options.schema,
+    "--port",
+    String(options.port),
+    "--hostname",
+    hostname,
+  ];
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  delete env.DATABASE_URL;
+  delete env.DATABASE_PRIVATE_URL;
+  if (options.configPath) env.XMARGIN_CONFIG = options.configPath;
+  if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
+  if (options.pgliteDir) env.XMARGIN_PGLITE_DIR = options.pgliteDir;
+  env.PONDER_TELEMETRY_DISABLED = "true";
+  // vitest sets NODE_ENV=test; Ponder is meant to run as it would in production.
+  if (env.NODE_ENV === "test") delete env.NODE_ENV;
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+
+  const child: ChildProcess = spawn(process.execPath, args, {
+    cwd: options.cwd,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  if (child.pid === undefined) throw new PonderProcessError("Failed to spawn ponder: no pid.", { args });
+  const pid = child.pid;
+  liveGroups.add(pid);
+
+  let boundPort: number | undefined;
+  let portMoved = false;
+  let exitedFlag = false;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("exit", (code, signal) => {
+      exitedFlag = true;
+      liveGroups.delete(pid);
+      // Worker threads die with the process; anything else left in the group goes too.
+      killGroup(pid, "SIGKILL");
+      resolve({ code, signal });
+    });
+  });
+
+  const onLine = (line: string) => {
+    if (!line) return;
+    tail.push(line);
+    if (tail.length > tailLines) tail.shift();
+    if (line.startsWith("{")) {
+      try {
+        const entry = JSON.parse(line) as { msg?: string; port?: number };
+        if (entry.msg === "Created HTTP server" && typeof entry.port === "number") boundPort = entry.port;
+        if (entry.msg === "Port in use") portMoved = true;
+      } catch {
+        /* not JSON: keep as text */
+      }
+    }
+    options.log?.(line);
+  };
+  for (const stream of [child.stdout, child.stderr]) {
+    let buf = "";
+    stream?.setEncoding("utf8");
+    stream?.on("data", (chunk: string) => {
+      buf += chunk;
+      let i: number;
+      while ((i = buf.indexOf("\n")) >= 0) {
+        onLine(buf.slice(0, i));
+        buf = buf.slice(i + 1);
+      }
+    });
+    stream?.on("end", () => {
+      if (buf) onLine(buf);
+      buf = "";
+    });
+  }
+
+  const logTail = () => redactUrls(tail.join("\n"));
+
+  const signalAndWait = async (signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> => {
+    if (exitedFlag) return true;
+    killGroup(pid, signal);
+    return await Promise.race([exited.then(() => true), delay(timeoutMs).then(() => false)]);
+  };
+  const stop = async (timeoutMs = 10_000) => {
+    if (await signalAndWait("SIGTERM", timeoutMs)) return;
+    await signalAndWait("SIGKILL", 10_000);
+  };
+  const kill9 = async () => {
+    await signalAndWait("SIGKILL", 10_000);
+  };
+
+  // Wait for the HTTP server: the port comes from the log, then /health must answer.
+  const deadline = Date.now() + (options.startTimeoutMs ?? 90_000);
+  try {
+    while (true) {
+      if (exitedFlag) {
+        const { code, signal } = await exited;
+        throw new PonderProcessError(
+          `ponder exited before serving /health (code ${code}, signal ${signal}). Last log lines:\n${logTail()}`,
+          { code, signal },
+        );
+      }
+      if (options.strictPort && portMoved) {
+        throw new PonderProcessError(
+          `ponder found port ${options.port} taken and moved on instead of ${options.port}. Choose a free port below 32768.`,
+          { requested: options.port },
+        );
+      }
+      if (boundPort !== undefined) {
+        if (boundPort !== options.port && options.strictPort) {
+          throw new PonderProcessError(
+            `ponder bound port ${boundPort} instead of ${options.port} (taken). Choose a free port below 32768.`,
+            { requested: options.port, bound: boundPort },
+          );
+        }
+        const ok = await fetchOk(`http://${hostname}:${boundPort}/health`);
+        if (ok) break;
+      }
+      if (Date.now() > deadline) {
+        throw new PonderProcessError(
+          `ponder did not serve /health within ${options.startTimeoutMs ?? 90_000} ms` +
+            (portMoved ? ` (port ${options.port} was taken, it moved on)` : "") +
+            `. Last log lines:\n${logTail()}`,
+          { requested: options.port, bound: boundPort },
+        );
+      }
+      await delay(100);
+    }
+  } catch (error) {
+    await stop(5_000);
+    throw error;
+  }
+
+  const port = boundPort as number;
+  const url = `http://${hostname}:${port}`;
+
+  const status = async (): Promise<PonderStatus> => {
+    const res = await fetch(`${url}/status`);
+    if (!res.ok) throw new PonderProcessError(`GET /status answered ${res.status}.`, { status: res.status });
+    return (await res.json()) as PonderStatus;
+  };
+
+  const waitCaughtUp = async (chains: CaughtUpChain[], timeoutMs: number) => {
+    const until = Date.now() + timeoutMs;
+    let last = "";
+    while (true) {
+      if (exitedFlag) {
+        throw new PonderProcessError(`ponder exited while waiting to catch up. Last log lines:\n${logTail()}`);
+      }
+      try {
+        const ready = await fetchOk(`${url}/ready`);
+        if (ready) {
+          const st = await status();
+          const behind: string[] = [];
+          for (const chain of chains) {
+            const head = await rpcBlockNumber(chain.rpcUrl);
+            const entry = Object.entries(st).find(
+              ([name, s]) => (chain.name !== undefined && name === chain.name) || (chain.chainId !== undefined && s.id === chain.chainId),
+            );
+            const at = entry ? entry[1].block.number : -1;
+            if (at < head) behind.push(`${chain.name ?? chain.chainId}: ${at} < ${head}`);
+          }
+          if (behind.length === 0) return;
+          last = `behind: ${behind.join(", ")}`;
+        } else {
+          last = "/ready not 200 (backfill running)";
+        }
+      } catch (error) {
+        last = `error: ${redactUrls(String(error))}`;
+      }
+      if (Date.now() > until) {
+        throw new PonderProcessError(`ponder did not catch up within ${timeoutMs} ms (${last}). Last log lines:\n${logTail()}`, {
+          last,
+        });
+      }
+      await delay(100);
+    }
+  };
+
+  return {
+    pid,
+    port,
+    url,
+    exited,
+    hasExited: () => exitedFlag,
+    logTail,
+    stop,
+    kill9,
+    waitCaughtUp,
+    status,
+  };
+}
+
+/** eth_blockNumber straight from the RPC: viem's getBlockNumber caches for 4 s. */
+export async function rpcBlockNumber(rpcUrl: string): Promise<number> {
+  const res = await fetch(rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
+  });
+  const body = (await res.json()) as { result?: string; error?: { message: string } };
+  if (!body.result) {
+    throw new PonderProcessError(`eth_blockNumber failed on ${redactUrls(rpcUrl)}: ${body.error?.message ?? res.status}`);
+  }
+  return Number(BigInt(body.result));
+}
+
+async function fetchOk(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    await res.arrayBuffer();
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Kill every ponder process group this module started (for afterAll / signal handlers). */
+export function killAllPonders(): void {
+  for (const pid of liveGroups) killGroup(pid, "SIGKILL");
+}
