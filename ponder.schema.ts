@@ -98,7 +98,7 @@ export const position = onchainTable(
     sizeRaw: t.bigint().notNull(),
     entryPriceRaw: t.bigint().notNull(),
     fundingIndexX18: t.bigint().notNull(),
-    realizedPnlRaw: t.bigint().notNull(),
+    realizedPnlRaw: t.bigint().notNull(), // cumulative realized PnL (without funding) since startBlock, quote raw
     flag: t.text(),
     updatedBlock: t.bigint().notNull(),
     updatedTimestamp: t.bigint().notNull(),
@@ -226,6 +226,10 @@ export const liquidator = onchainTable(
  * moment can be rebuilt (time travel) and the risk book can follow the store incrementally.
  * `kind`: DEPOSIT WITHDRAW BORROW REPAY SEIZE POSITION POSITION_LIQUIDATED FUNDING MARKET_LISTED
  * MARKET_MODE MAX_LEVERAGE PRICE INSURANCE_FUNDED INSURANCE_PAID LIQUIDATOR_SET.
+ * `newValueRaw` per kind: DEPOSIT/WITHDRAW/SEIZE new collateral balance; BORROW/REPAY new debt;
+ * POSITION new size (POSITION_LIQUIDATED 0); FUNDING new cumulative index (amountRaw = new rate);
+ * MARKET_LISTED and MAX_LEVERAGE max leverage ×1e18; MARKET_MODE the mode; PRICE the answer;
+ * INSURANCE_FUNDED/INSURANCE_PAID the fund's new balance; LIQUIDATOR_SET 1 allowed, 0 revoked.
  * Reorgs remove rows with the blocks they came from (Ponder rolls the table back).
  */
 export const ledger = onchainTable(
@@ -239,9 +243,11 @@ export const ledger = onchainTable(
     txHash: t.hex().notNull(),
     kind: t.text().notNull(),
     account: t.hex(),
-    token: t.hex(),
+    counterparty: t.hex(), // REPAY: payer; SEIZE, POSITION_LIQUIDATED: liquidator; INSURANCE_FUNDED: funder; LIQUIDATOR_SET: the liquidator
+    token: t.hex(), // the token; PRICE and MARKET_LISTED: the feed
     marketId: t.integer(),
     asset: t.text(),
+    decimals: t.integer(), // the token's or feed's decimals from config (null when unknown)
     amountRaw: t.bigint(), // the event's delta: amount moved, size delta, size closed, funding rate
     newValueRaw: t.bigint(), // the new balance, debt, size, fund balance or cumulative funding index
     priceRaw: t.bigint(), // execution price or oracle answer
@@ -249,6 +255,9 @@ export const ledger = onchainTable(
     fundingIndexX18: t.bigint(), // positions: index the position now carries
     cashRaw: t.bigint(), // events that move cash: the account's new cash
     realizedPnlRaw: t.bigint(),
+    fundingPaidRaw: t.bigint(), // POSITION, POSITION_LIQUIDATED: funding settled (+ paid by the account), quote raw
+    roundId: t.bigint(), // PRICE: the oracle round
+    oracleUpdatedAt: t.bigint(), // PRICE: the oracle's updatedAt (unix seconds), not the block's
     flag: t.text(),
   }),
   (table) => ({

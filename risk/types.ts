@@ -164,7 +164,9 @@ export type DegradedReason =
   | { code: "CHAIN_STALE"; chainId: ChainId; lagSeconds: number; maxSeconds: number }
   | { code: "PRICE_STALE"; asset: AssetSymbol }
   | { code: "ORACLE_DIVERGENCE"; asset: AssetSymbol; chainIds: ChainId[] }
-  | { code: "CHAIN_UNREACHABLE"; chainId: ChainId };
+  | { code: "CHAIN_UNREACHABLE"; chainId: ChainId }
+  /** added by risk/environment.ts: no freshness known for the chain (nothing indexed yet); treated as stale */
+  | { code: "CHAIN_NOT_INDEXED"; chainId: ChainId };
 
 export interface ItemRisk {
   kind: "collateral" | "debt";
@@ -254,6 +256,8 @@ export interface ScenarioResult {
   deficiencyUsd: Decimal;
   liquidatedVolumeUsd: Decimal;
   shortfallsUsd: { address: Hex; shortfallUsd: Decimal }[]; // largest first (Cover-1, Cover-2)
+  /** true: deficiencyUsd is the exact decimal sum; false: a float sum rounded up to cents (many accounts under water) */
+  deficiencyExact?: boolean;
 }
 
 export interface SystemRisk {

@@ -81,6 +81,17 @@ export type BookEvent =
   | { type: "endangered"; entered: AccountListEntry[]; left: Hex[]; maxHealthFactor: number }
   | { type: "reorg"; chainId: ChainId; fromBlock: bigint };
 
+/** What a subscriber asks for besides the broadcast events (added by the risk book). */
+export interface SubscribeOptions {
+  /**
+   * Receive `endangered` events for this threshold: accounts whose health factor went below it
+   * (entered, most endangered first) or back to or above it (left). Thresholds are watched only
+   * while a subscriber asks for them; the first event after subscribing is relative to the moment
+   * of subscribing.
+   */
+  endangeredMaxHealthFactor?: number;
+}
+
 export interface RiskBookView {
   asOf(): AsOf;
   /** Full decimal report now; null for an address the store has never seen. */
@@ -105,6 +116,6 @@ export interface RiskBookView {
   accountHistory(address: Hex, from: number, to: number, bucketSeconds: number): Promise<HistoryPoint[]>;
   systemHistory(from: number, to: number, bucketSeconds: number): Promise<SystemHistoryPoint[]>;
   /** Called after every book update (once per indexed checkpoint batch), never per client. */
-  subscribe(listener: (event: BookEvent) => void): () => void;
+  subscribe(listener: (event: BookEvent) => void, options?: SubscribeOptions): () => void;
   stats(): { accounts: number; lastUpdateMs: number; updates: number; lastUpdateAt: number | null };
 }
