@@ -1,0 +1,753 @@
+/**
+ * The risk book: the API process's in-memory view over the store (an I/O shell around the pure
+ * risk core). It loads every account once, then follows the indexer by polling the ledger per
+ * chain, recomputes only what moved, keeps the endangered ranking ordered, records tier changes,
+ * detects reorgs (and rebuilds from the store), and pushes one BookEvent batch per update.
+ *
+ * Time: `clock()` (ms, default Date.now) gives `now` in unix seconds; nothing else reads time.
+ * Determinism: a fresh book over the same store with the same clock gives the same numbers.
+ */
+import type { AccountRisk, AccountScreen, AccountState, ChainId, Hex, MarkPrice, RiskConfig, ScenarioResult, StressScenario, SystemAction, SystemRisk, Tier, VolatilityEstimate } from "../../risk/types.js";
+import type { AccountFilter, AccountListEntry, AccountOrder, AsOf, BookEvent, ChainStatus, HistoryPoint, RiskBookView, SubscribeOptions, SystemHistoryPoint, TierChange } from "./types.js";
+import type { CheckpointRow, InsuranceFundRow, LatestPriceRow, LedgerRow, MarketRow, PriceRoundRow, StoreReader } from "./reader.js";
+import { blockKey } from "./reader.js";
+import { buildAccountStates, DEFAULT_PRICE_DECIMALS, emptyAccount } from "./accountState.js";
+import { EndangeredRanking } from "./ranking.js";
+import { BookError } from "./errors.js";
+import { Screener, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, evaluate, prepare, runStress, volatilityLookbackSeconds, type EnvironmentInput, type PreparedEnv } from "./core.js";
+import { accountAt, accountHistory, systemHistory } from "./history.js";
+import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./listing.js";
+
+export interface RiskBookOptions {
+  reader: StoreReader;
+  config: RiskConfig;
+  /** Milliseconds since the epoch; default Date.now. */
+  clock?: () => number;
+  /** Ledger poll period, default 100 ms. */
+  pollIntervalMs?: number;
+  /** System risk (stress library, coverage, action) at most this often, default 5000 ms. */
+  stressIntervalMs?: number;
+  /**
+   * The time frame (`now`, each chain's last indexed block: the data lag) moves at most this
+   * often, then every account is re-screened; default 1000 ms. 0: every poll (exact, for tests).
+   */
+  fullRefreshMs?: number;
+  /** Volatility re-estimated at most this often when new rounds arrive, default 5000 ms. */
+  volatilityIntervalMs?: number;
+  /** Ledger rows read per poll, default 10,000. */
+  ledgerBatchLimit?: number;
+  /** Tier changes kept in memory, default 100,000 (oldest dropped first). */
+  maxTierChanges?: number;
+  /** Errors of the background loop (the loop keeps going). Default: console.error. */
+  onError?: (error: unknown) => void;
+}
+
+export interface RiskBook extends RiskBookView {
+  /** Resolves after the first full load. */
+  readonly ready: Promise<void>;
+  /** Loads everything, then polls every `pollIntervalMs`. Idempotent. */
+  start(): Promise<void>;
+  /** Stops polling (the in-memory view stays readable). */
+  stop(): Promise<void>;
+  /** One poll step now, serialized with the loop (tests and tools use it instead of waiting). */
+  sync(): Promise<void>;
+  /** Recomputes system risk now. */
+  refreshSystem(): SystemRisk;
+}
+
+interface Cursor {
+  chainId: ChainId;
+  blockNumber: bigint;
+  logIndex: number;
+  blockHash: Hex;
+}
+
+interface Entry {
+  state: AccountState;
+  screen: AccountScreen;
+  chainIds: ChainId[];
+  /** appeared since the last screening: its first screen is recorded as a change from null */
+  isNew?: boolean;
+}
+
+interface Cause {
+  chainId: ChainId | null;
+  blockNumber: bigint | null;
+  timestamp: number;
+}
+
+interface Listener {
+  fn: (event: BookEvent) => void;
+  endangeredMaxHealthFactor?: number;
+}
+
+const DEFAULTS = { pollIntervalMs: 100, stressIntervalMs: 5000, fullRefreshMs: 1000, volatilityIntervalMs: 5000, ledgerBatchLimit: 10_000, maxTierChanges: 100_000 };
+
+export function createRiskBook(options: RiskBookOptions): RiskBook {
+  const { reader, config } = options;
+  const clock = options.clock ?? Date.now;
+  const opts = { ...DEFAULTS, ...stripUndefined(options) };
+  const onError = options.onError ?? ((e: unknown) => console.error("[risk book]", e));
+  const nowSeconds = () => Math.floor(clock() / 1000);
+
+  // ---------------------------------------------------------------- state
+  const entries = new Map<Hex, Entry>();
+  const screener = new Screener(config);
+  const ranking = new EndangeredRanking();
+  /** the time frame's checkpoints (what the numbers are computed with) and the latest read */
+  let checkpoints = new Map<ChainId, CheckpointRow>();
+  let latestCheckpoints = new Map<ChainId, CheckpointRow>();
+  let cursors = new Map<ChainId, Cursor>();
+  let latestPrices: LatestPriceRow[] = [];
+  let markets: MarketRow[] = [];
+  let insurance: InsuranceFundRow[] = [];
+  let rounds: PriceRoundRow[] = [];
+  let roundKeys = new Set<string>();
+  let volatility: VolatilityEstimate | null = null;
+  let volatilityAt = -Infinity; // clock ms
+  let volatilityDirty = false;
+  let envInput: EnvironmentInput | null = null;
+  let env: PreparedEnv | null = null;
+  let envNow = 0;
+  let lastFullRefreshAt = -Infinity; // clock ms
+  const reportCache = new Map<Hex, AccountRisk>();
+
+  let system: SystemRisk | null = null;
+  let systemAt = -Infinity;
+  let systemDirty = true;
+  let systemAction: SystemAction | null = null;
+  let library: ScenarioResult[] = [];
+
+  const tierChanges: TierChange[] = [];
+  let seq = 0;
+  const listeners = new Set<Listener>();
+  const endangeredSets = new Map<number, Set<Hex>>();
+
+  let updates = 0;
+  let lastUpdateMs = 0;
+  let lastUpdateAt: number | null = null;
+  let started = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<void> = Promise.resolve();
+  let resolveReady!: () => void;
+  let rejectReady!: (e: unknown) => void;
+  const ready = new Promise<void>((resolve, reject) => {
+    resolveReady = resolve;
+    rejectReady = reject;
+  });
+  ready.catch(() => undefined); // observed via start()
+  let loaded = false;
+
+  const priceDecimals = (chainId: ChainId, asset: string): number =>
+    latestPrices.find((p) => p.chainId === chainId && p.asset === asset)?.decimals ?? latestPrices.find((p) => p.asset === asset)?.decimals ?? DEFAULT_PRICE_DECIMALS;
+
+  // ---------------------------------------------------------------- environment
+
+  function rebuildEnvironment(now: number): void {
+    envInput = environmentInput(now, latestPrices, [...checkpoints.values()], volatility, markets, config);
+    env = prepare(config, envInput);
+    envNow = now;
+    reportCache.clear();
+  }
+
+  async function refreshVolatility(force: boolean): Promise<boolean> {
+    const t = clock();
+    if (!force && (!volatilityDirty || (t >= volatilityAt && t - volatilityAt < opts.volatilityIntervalMs))) return false;
+    const next = estimateBookVolatility(rounds, config, nowSeconds());
+    const changed = volatility === null || volatilitySignature(volatility) !== volatilitySignature(next);
+    volatility = next;
+    volatilityAt = t;
+    volatilityDirty = false;
+    return changed;
+  }
+
+  async function loadRounds(now: number, fromTime?: number): Promise<boolean> {
+    const from = fromTime ?? now - volatilityLookbackSeconds(config);
+    const fresh = await reader.priceRounds(from, Number.MAX_SAFE_INTEGER);
+    let added = false;
+    for (const r of fresh) {
+      const key = `${r.chainId}:${r.asset}:${r.roundId}:${r.updatedAt}`;
+      if (roundKeys.has(key)) continue;
+      roundKeys.add(key);
+      rounds.push(r);
+      added = true;
+    }
+    const cut = now - volatilityLookbackSeconds(config);
+    if (rounds.length > 0 && rounds[0].updatedAt < cut) {
+      rounds = rounds.filter((r) => r.updatedAt >= cut);
+      roundKeys = new Set(rounds.map((r) => `${r.chainId}:${r.asset}:${r.roundId}:${r.updatedAt}`));
+    }
+    if (added) volatilityDirty = true;
+    return added;
+  }
+
+  // ---------------------------------------------------------------- full load
+
+  async function loadAll(cause: Cause | null, reorg: { chainId: ChainId; fromBlock: bigint } | null): Promise<void> {
+    const t0 = performance.now();
+    // Heads first: rows indexed while the tables are read are polled again (reloads are idempotent).
+    const heads = await reader.ledgerHeads();
+    const [rows, cps, prices, mkts, funds] = await Promise.all([reader.accountRows(), reader.checkpoints(), reader.latestPrices(), reader.markets(), reader.insuranceFunds()]);
+    cursors = new Map(heads.map((h) => [h.chainId, h]));
+    checkpoints = new Map(cps.map((c) => [c.chainId, c]));
+    latestCheckpoints = checkpoints;
+    latestPrices = prices;
+    markets = mkts;
+    insurance = funds;
+    const now = nowSeconds();
+    rounds = [];
+    roundKeys = new Set();
+    await loadRounds(now);
+    await refreshVolatility(true);
+    rebuildEnvironment(now);
+    lastFullRefreshAt = clock();
+
+    const states = buildAccountStates(rows, config, priceDecimals);
+    const previous = new Map([...entries].map(([a, e]) => [a, e.screen] as const));
+    entries.clear();
+    screener.reset([...states.values()]);
+    const screens = screener.screenAll(env!);
+    for (const [address, state] of states) {
+      entries.set(address, { state, screen: screens.get(address)!, chainIds: chainIdsOf(state) });
+    }
+    ranking.reset([...entries].map(([address, e]) => ({ address, tier: e.screen.tier, healthFactor: e.screen.healthFactor })));
+
+    const changes: TierChange[] = [];
+    if (loaded) {
+      const all = new Set<Hex>([...previous.keys(), ...entries.keys()]);
+      for (const address of all) {
+        const before = previous.get(address) ?? null;
+        const after = entries.get(address)?.screen ?? null;
+        if (after !== null && before?.tier !== after.tier) changes.push(recordTierChange(address, before?.tier ?? null, after, cause ?? { chainId: null, blockNumber: null, timestamp: now }));
+      }
+    }
+    computeSystem(true);
+    const touched = [...entries.keys()];
+    finishUpdate(t0, touched, changes, reorg, true);
+  }
+
+  // ---------------------------------------------------------------- incremental
+
+  /**
+   * One step of following the indexer. The book's time frame (`now` and each chain's last indexed
+   * block, which set the data lag) moves at most every `fullRefreshMs`, or at once when a chain's
+   * staleness would flip; in between, new events and price moves are applied within the frame.
+   * So at every moment the book equals a full recompute of the store as of its `asOf()`.
+   */
+  async function poll(): Promise<void> {
+    if (!loaded) return;
+    const t0 = performance.now();
+    const cps = await reader.checkpoints();
+    const cpMap = new Map(cps.map((c) => [c.chainId, c]));
+
+    // Reorg: a checkpoint went backwards, or the ledger no longer holds the block we last saw.
+    for (const [chainId, cp] of cpMap) {
+      const before = latestCheckpoints.get(chainId);
+      if (before !== undefined && cp.blockNumber < before.blockNumber) return reorgRebuild(chainId, cp.blockNumber);
+    }
+    latestCheckpoints = cpMap;
+    const watched = [...cursors.values()];
+    if (watched.length > 0) {
+      const hashes = await reader.ledgerBlockHashes(watched.map((c) => ({ chainId: c.chainId, blockNumber: c.blockNumber })));
+      for (const c of watched) {
+        if (hashes.get(blockKey(c.chainId, c.blockNumber)) !== c.blockHash) return reorgRebuild(c.chainId, c.blockNumber);
+      }
+    }
+    const rows = await reader.ledgerAfter([...cursors.values()], opts.ledgerBatchLimit);
+
+    // The time frame.
+    const clockMs = clock();
+    const now = nowSeconds();
+    let frameNow = envNow;
+    let frameCps = checkpoints;
+    // A clock that went backwards (an injected one) also moves the frame.
+    const frameDue = opts.fullRefreshMs <= 0 || clockMs < lastFullRefreshAt || clockMs - lastFullRefreshAt >= opts.fullRefreshMs;
+    if (frameDue || !sameSet(staleChainsAt(envNow, checkpoints), staleChainsAt(now, cpMap))) {
+      frameNow = now;
+      frameCps = cpMap;
+      lastFullRefreshAt = clockMs;
+    }
+    const nowChanged = frameNow !== envNow;
+    const movedChains: ChainId[] = [];
+    for (const chainId of new Set([...frameCps.keys(), ...checkpoints.keys()])) {
+      if (frameCps.get(chainId)?.blockTimestamp !== checkpoints.get(chainId)?.blockTimestamp) movedChains.push(chainId);
+    }
+    const frameChanged = nowChanged || movedChains.length > 0 || [...frameCps].some(([id, c]) => checkpoints.get(id)?.blockNumber !== c.blockNumber);
+    const volatilityDue = volatilityDirty && (clockMs < volatilityAt || clockMs - volatilityAt >= opts.volatilityIntervalMs);
+    if (rows.length === 0 && !frameChanged && !volatilityDue) return;
+
+    // What the new rows touch.
+    const touched = new Set<Hex>();
+    const causes = new Map<Hex, Cause>();
+    let priceCause: Cause | null = null;
+    let pricesMoved = false;
+    let marketsMoved = false;
+    let fundsMoved = false;
+    for (const r of rows) {
+      cursors.set(r.chainId, { chainId: r.chainId, blockNumber: r.blockNumber, logIndex: r.logIndex, blockHash: r.blockHash });
+      if (r.account !== null) {
+        touched.add(r.account);
+        causes.set(r.account, { chainId: r.chainId, blockNumber: r.blockNumber, timestamp: r.timestamp });
+      }
+      if (r.kind === "PRICE") {
+        pricesMoved = true;
+        if (priceCause === null || r.timestamp > priceCause.timestamp) priceCause = { chainId: null, blockNumber: null, timestamp: r.timestamp };
+      }
+      if (r.kind === "FUNDING" || r.kind === "MARKET_LISTED" || r.kind === "MARKET_MODE" || r.kind === "MAX_LEVERAGE") marketsMoved = true;
+      if (r.kind === "INSURANCE_FUNDED" || r.kind === "INSURANCE_PAID") fundsMoved = true;
+    }
+
+    const [accountRows, prices, mkts, funds] = await Promise.all([
+      touched.size > 0 ? reader.accountRows([...touched]) : Promise.resolve(null),
+      pricesMoved ? reader.latestPrices() : Promise.resolve(null),
+      marketsMoved ? reader.markets() : Promise.resolve(null),
+      fundsMoved ? reader.insuranceFunds() : Promise.resolve(null),
+    ]);
+    if (pricesMoved) await loadRounds(now, rounds.length > 0 ? rounds[rounds.length - 1].updatedAt : undefined);
+    if (funds !== null) insurance = funds;
+    if (mkts !== null) markets = mkts;
+    if (prices !== null) latestPrices = prices;
+    const volChanged = await refreshVolatility(false);
+
+    const marksBefore = env === null ? new Map<string, string>() : markSignature(env);
+    const fundingBefore = envInput?.fundingIndexX18 ?? {};
+    const staleBefore = staleChains();
+    checkpoints = frameCps;
+    rebuildEnvironment(frameNow);
+    const defaultCause: Cause = priceCause ?? { chainId: null, blockNumber: null, timestamp: frameNow };
+    if (nowChanged || volChanged || !sameSet(staleBefore, staleChains())) {
+      // Every haircut moved: apply the account changes, then re-screen everything.
+      if (accountRows !== null) applyStates(accountRows, touched);
+      return fullRescreen(t0, defaultCause, causes);
+    }
+
+    // Assets whose mark moved (or became stale/fresh), markets whose funding index moved.
+    const moved = new Set<string>();
+    const marksAfter = markSignature(env!);
+    for (const [asset, sig] of marksAfter) if (marksBefore.get(asset) !== sig) moved.add(asset);
+    const fundingAfter = envInput!.fundingIndexX18;
+    for (const key of new Set([...Object.keys(fundingBefore), ...Object.keys(fundingAfter)])) {
+      if (fundingBefore[key] !== fundingAfter[key]) {
+        const asset = config.markets[key]?.asset;
+        if (asset !== undefined) moved.add(asset);
+      }
+    }
+
+    const recompute = new Set<Hex>(touched);
+    if (accountRows !== null) applyStates(accountRows, touched);
+    for (const holder of screener.holdersOf([...moved])) recompute.add(holder);
+    for (const holder of screener.holdersOnChains(movedChains)) recompute.add(holder);
+
+    const changes: TierChange[] = [];
+    const screens = screener.screenMany([...recompute].filter((a) => entries.has(a)), env!);
+    for (const [address, screen] of screens) {
+      const entry = entries.get(address)!;
+      const before = entry.isNew ? null : entry.screen;
+      entry.screen = screen;
+      delete entry.isNew;
+      ranking.set(address, screen.tier, screen.healthFactor);
+      if (before === null || before.tier !== screen.tier) {
+        changes.push(recordTierChange(address, before?.tier ?? null, screen, causes.get(address) ?? defaultCause));
+      }
+    }
+    systemDirty = true;
+    if (rows.length === 0 && recompute.size === 0) return; // only the frame's block numbers moved
+    finishUpdate(t0, [...recompute], changes, null, false);
+  }
+
+  type MutableEntry = Entry;
+
+  function applyStates(accountRows: Awaited<ReturnType<StoreReader["accountRows"]>>, touched: Set<Hex>): void {
+    const states = buildAccountStates(accountRows, config, priceDecimals);
+    for (const address of touched) {
+      const state = states.get(address) ?? emptyAccount(address);
+      const known = entries.get(address) as MutableEntry | undefined;
+      screener.set(address, state);
+      if (known === undefined) {
+        const fresh: MutableEntry = { state, screen: placeholderScreen(), chainIds: chainIdsOf(state), isNew: true };
+        entries.set(address, fresh);
+      } else {
+        known.state = state;
+        known.chainIds = chainIdsOf(state);
+      }
+      reportCache.delete(address);
+    }
+  }
+
+  function fullRescreen(t0: number, cause: Cause, causes?: Map<Hex, Cause>): void {
+    const screens = screener.screenAll(env!);
+    const changes: TierChange[] = [];
+    for (const [address, entry] of entries as Map<Hex, MutableEntry>) {
+      const screen = screens.get(address);
+      if (screen === undefined) continue;
+      const before = entry.isNew ? null : entry.screen;
+      entry.screen = screen;
+      delete entry.isNew;
+      if (before === null || before.tier !== screen.tier) changes.push(recordTierChange(address, before?.tier ?? null, screen, causes?.get(address) ?? cause));
+    }
+    ranking.reset([...entries].map(([address, e]) => ({ address, tier: e.screen.tier, healthFactor: e.screen.healthFactor })));
+    lastFullRefreshAt = clock();
+    systemDirty = true;
+    finishUpdate(t0, [...entries.keys()], changes, null, true);
+  }
+
+  async function reorgRebuild(chainId: ChainId, fromBlock: bigint): Promise<void> {
+    await loadAll({ chainId, blockNumber: fromBlock, timestamp: nowSeconds() }, { chainId, fromBlock });
+  }
+
+  // ---------------------------------------------------------------- events
+
+  function recordTierChange(address: Hex, from: Tier | null, screen: AccountScreen, cause: Cause): TierChange {
+    const change: TierChange = {
+      seq: ++seq,
+      address,
+      from,
+      to: screen.tier,
+      chainId: cause.chainId,
+      blockNumber: cause.blockNumber,
+      timestamp: cause.timestamp,
+      healthFactor: screen.healthFactor,
+    };
+    tierChanges.push(change);
+    if (tierChanges.length > opts.maxTierChanges) tierChanges.splice(0, tierChanges.length - opts.maxTierChanges);
+    return change;
+  }
+
+  function finishUpdate(t0: number, touched: Hex[], changes: TierChange[], reorg: { chainId: ChainId; fromBlock: bigint } | null, full: boolean): void {
+    updates++;
+    lastUpdateMs = performance.now() - t0;
+    lastUpdateAt = clock();
+    if (!loaded) {
+      // The first load sets the baseline of every endangered watch; nothing to announce.
+      for (const [threshold, set] of endangeredSets) for (const e of ranking.top(threshold, Number.MAX_SAFE_INTEGER)) set.add(e.address);
+      return;
+    }
+    const events: BookEvent[] = [];
+    if (reorg !== null) events.push({ type: "reorg", chainId: reorg.chainId, fromBlock: reorg.fromBlock });
+    events.push({ type: "updated", touched, tierChanges: changes, asOf: asOf() });
+    const endangeredEvents = new Map<number, BookEvent>();
+    for (const [threshold, set] of endangeredSets) {
+      const entered: AccountListEntry[] = [];
+      const left: Hex[] = [];
+      const candidates = full ? new Set<Hex>([...set, ...entries.keys()]) : new Set<Hex>(touched);
+      for (const address of candidates) {
+        const screen = entries.get(address)?.screen;
+        const inside = screen !== undefined && isEndangered(screen, threshold);
+        if (inside && !set.has(address)) {
+          set.add(address);
+          entered.push({ address, screen: screen! });
+        } else if (!inside && set.has(address)) {
+          set.delete(address);
+          left.push(address);
+        }
+      }
+      if (entered.length > 0 || left.length > 0) {
+        entered.sort((a, b) => endangeredOrder(a.screen, b.screen) || (a.address < b.address ? -1 : 1));
+        endangeredEvents.set(threshold, { type: "endangered", entered, left: left.sort(), maxHealthFactor: threshold });
+      }
+    }
+    for (const listener of listeners) {
+      for (const event of events) deliver(listener, event);
+      if (listener.endangeredMaxHealthFactor !== undefined) {
+        const e = endangeredEvents.get(listener.endangeredMaxHealthFactor);
+        if (e !== undefined) deliver(listener, e);
+      }
+    }
+  }
+
+  function deliver(listener: Listener, event: BookEvent): void {
+    try {
+      listener.fn(event);
+    } catch (error) {
+      onError(error);
+    }
+  }
+
+  // ---------------------------------------------------------------- system risk
+
+  /**
+   * System risk, lazily: totals whenever the book changed since the last answer (cheap), the stress
+   * library at most every `stressIntervalMs` (or when forced).
+   */
+  function computeSystem(forceStress: boolean): SystemRisk {
+    const t = clock();
+    const stressDue = forceStress || system === null || t < systemAt || t - systemAt >= opts.stressIntervalMs;
+    if (!stressDue && !systemDirty && system !== null) return system;
+    if (env === null || envInput === null) throw new BookError("BOOK_NOT_READY", "The risk book has not loaded the store yet. Await book.ready (after book.start()) before reading it.");
+    if (stressDue) {
+      library = runLibrary(screener, config, envInput!, defaultLibrary(config, volatility), env);
+      systemAt = t;
+    }
+    system = buildSystemRisk({
+      config,
+      env,
+      accounts: [...entries].map(([address, e]) => ({ address, state: e.state, screen: e.screen })),
+      insurance,
+      library,
+      previousAction: systemAction,
+    });
+    systemAction = system.action;
+    systemDirty = false;
+    return system;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  /** Chains whose data lag at `now` exceeds their limit (or that have nothing indexed), from config alone. */
+  function staleChainsAt(now: number, cps: Map<ChainId, CheckpointRow>): Set<ChainId> {
+    const out = new Set<ChainId>();
+    for (const chain of Object.values(config.chains)) {
+      const cp = cps.get(chain.chainId);
+      if (cp === undefined || Math.max(0, now - cp.blockTimestamp) > chain.maxDataLagSeconds) out.add(chain.chainId);
+    }
+    return out;
+  }
+
+  function staleChains(): Set<ChainId> {
+    const out = new Set<ChainId>();
+    if (env === null) return out;
+    for (const c of Object.values(env.chains)) if (c.stale) out.add(c.chainId);
+    return out;
+  }
+
+  function chainStatuses(): ChainStatus[] {
+    const now = envNow;
+    return Object.values(config.chains)
+      .map((chain) => {
+        const cp = checkpoints.get(chain.chainId);
+        const blockTimestamp = cp?.blockTimestamp ?? 0;
+        const lagSeconds = cp === undefined ? now : Math.max(0, now - blockTimestamp);
+        return {
+          chainId: chain.chainId,
+          name: cp?.chainName ?? chain.name,
+          blockNumber: cp?.blockNumber ?? 0n,
+          blockTimestamp,
+          lagSeconds,
+          liquidationLatencySeconds: chain.liquidationLatencySeconds,
+          maxDataLagSeconds: chain.maxDataLagSeconds,
+          stale: cp === undefined || lagSeconds > chain.maxDataLagSeconds,
+        };
+      })
+      .sort((a, b) => a.chainId - b.chainId);
+  }
+
+  function asOf(): AsOf {
+    return { now: envNow, chains: chainStatuses() };
+  }
+
+  function requireLoaded(): void {
+    if (!loaded) throw new BookError("BOOK_NOT_READY", "The risk book has not loaded the store yet. Await book.ready (after book.start()) before reading it.");
+  }
+
+  function schedule(): void {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      timer = null;
+      void step().finally(schedule);
+    }, opts.pollIntervalMs);
+  }
+
+  function step(): Promise<void> {
+    running = running.then(() => poll()).catch((error) => onError(error));
+    return running;
+  }
+
+  // ---------------------------------------------------------------- the view
+
+  const book: RiskBook = {
+    ready,
+    async start() {
+      if (started) return ready;
+      started = true;
+      stopped = false;
+      try {
+        running = loadAll(null, null).then(() => {
+          loaded = true;
+        });
+        await running;
+        resolveReady();
+      } catch (error) {
+        rejectReady(error);
+        throw error;
+      }
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      await running.catch(() => undefined);
+    },
+    sync() {
+      requireLoaded();
+      return step();
+    },
+    refreshSystem() {
+      requireLoaded();
+      return computeSystem(true);
+    },
+
+    asOf() {
+      requireLoaded();
+      return asOf();
+    },
+    account(address) {
+      requireLoaded();
+      const key = address.toLowerCase() as Hex;
+      const entry = entries.get(key);
+      if (entry === undefined) return null;
+      let report = reportCache.get(key);
+      if (report === undefined) {
+        report = evaluate(entry.state, env!);
+        reportCache.set(key, report);
+        if (reportCache.size > 10_000) reportCache.delete(reportCache.keys().next().value as Hex);
+      }
+      return report;
+    },
+    accountAt(address, time) {
+      requireLoaded();
+      return accountAt(reader, config, address, time);
+    },
+    listAccounts(filter, order, first, after) {
+      requireLoaded();
+      const matching: AccountListEntry[] = [];
+      for (const [address, e] of entries) if (matchesFilter(e.screen, e.chainIds, filter)) matching.push({ address, screen: e.screen });
+      const compare = compareForOrder(order);
+      matching.sort(compare);
+      let start = 0;
+      if (after !== undefined && after !== null && after !== "") {
+        const anchor = decodeCursor(after, order);
+        // First entry strictly after the anchor in this order (stable under updates).
+        let lo = 0;
+        let hi = matching.length;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (compare(matching[mid], anchor) <= 0) lo = mid + 1;
+          else hi = mid;
+        }
+        start = lo;
+      }
+      const page = matching.slice(start, start + first);
+      const last = page[page.length - 1];
+      return {
+        entries: page,
+        hasNextPage: start + first < matching.length,
+        endCursor: last === undefined ? null : encodeCursor(last, order),
+        totalCount: matching.length,
+      };
+    },
+    endangered(maxHealthFactor, first) {
+      requireLoaded();
+      return ranking.top(maxHealthFactor, first).map((e) => ({ address: e.address, screen: entries.get(e.address)!.screen }));
+    },
+    system() {
+      requireLoaded();
+      return computeSystem(false);
+    },
+    chains() {
+      requireLoaded();
+      return chainStatuses();
+    },
+    marks(): MarkPrice[] {
+      requireLoaded();
+      return Object.values(env!.marks).sort((a, b) => (a.asset < b.asset ? -1 : 1));
+    },
+    volatility() {
+      requireLoaded();
+      return volatility!;
+    },
+    runScenario(scenario: StressScenario) {
+      requireLoaded();
+      return runStress(screener, config, envInput!, scenario, env!);
+    },
+    stressLibrary() {
+      requireLoaded();
+      computeSystem(false);
+      return library;
+    },
+    tierChanges(q) {
+      const out: TierChange[] = [];
+      for (const c of tierChanges) {
+        if (q.after !== undefined && c.seq <= q.after) continue;
+        if (q.from !== undefined && c.timestamp < q.from) continue;
+        if (q.to !== undefined && c.timestamp > q.to) continue;
+        if (q.tier !== undefined && c.to !== q.tier) continue;
+        out.push(c);
+        if (out.length >= q.first) break;
+      }
+      return out;
+    },
+    accountHistory(address, from, to, bucketSeconds): Promise<HistoryPoint[]> {
+      requireLoaded();
+      return accountHistory(reader, config, address, from, to, bucketSeconds);
+    },
+    systemHistory(from, to, bucketSeconds): Promise<SystemHistoryPoint[]> {
+      requireLoaded();
+      return systemHistory(reader, config, from, to, bucketSeconds);
+    },
+    subscribe(fn, subscribeOptions?: SubscribeOptions) {
+      const listener: Listener = { fn, endangeredMaxHealthFactor: subscribeOptions?.endangeredMaxHealthFactor };
+      const threshold = listener.endangeredMaxHealthFactor;
+      if (threshold !== undefined && !endangeredSets.has(threshold)) {
+        const set = new Set<Hex>();
+        if (loaded) for (const e of ranking.top(threshold, Number.MAX_SAFE_INTEGER)) set.add(e.address);
+        endangeredSets.set(threshold, set);
+      }
+      listeners.add(listener);
+      return () => {
+        listeners.delete(listener);
+        if (threshold !== undefined && ![...listeners].some((l) => l.endangeredMaxHealthFactor === threshold)) endangeredSets.delete(threshold);
+      };
+    },
+    stats() {
+      return { accounts: entries.size, lastUpdateMs, updates, lastUpdateAt };
+    },
+  };
+  return book;
+}
+
+// ---------------------------------------------------------------- pure helpers
+
+function isEndangered(screen: AccountScreen, maxHealthFactor: number): boolean {
+  return screen.healthFactor !== null && screen.healthFactor < maxHealthFactor;
+}
+
+const TIER_ORDER: Record<Tier, number> = { INSOLVENT: 0, LIQUIDATABLE: 1, MARGIN_CALL: 2, SAFE: 3 };
+function endangeredOrder(a: AccountScreen, b: AccountScreen): number {
+  return TIER_ORDER[a.tier] - TIER_ORDER[b.tier] || (a.healthFactor ?? Infinity) - (b.healthFactor ?? Infinity);
+}
+
+function chainIdsOf(state: AccountState): ChainId[] {
+  const ids = new Set<ChainId>();
+  for (const i of state.collateral) ids.add(i.chainId);
+  for (const i of state.debt) ids.add(i.chainId);
+  for (const p of state.positions) ids.add(p.chainId);
+  return [...ids].sort((a, b) => a - b);
+}
+
+function markSignature(env: PreparedEnv): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of Object.values(env.marks)) out.set(m.asset, `${m.priceUsd?.toString() ?? "none"}|${m.sources.map((s) => `${s.chainId}:${s.stale ? 1 : 0}${s.divergent ? 1 : 0}`).join(",")}`);
+  return out;
+}
+
+/** What of an estimate moves haircuts and the portfolio view (not its asOf). */
+function volatilitySignature(v: VolatilityEstimate): string {
+  return JSON.stringify([v.assets, v.sigmaAnnual, v.covarianceAnnual]);
+}
+
+function sameSet<T>(a: Set<T>, b: Set<T>): boolean {
+  if (a.size !== b.size) return false;
+  for (const x of a) if (!b.has(x)) return false;
+  return true;
+}
+
+function placeholderScreen(): AccountScreen {
+  return { tier: "SAFE", healthMUsd: 0, healthIUsd: 0, equityUsd: 0, healthFactor: null, collateralUsd: 0, debtUsd: 0, degraded: false };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
