@@ -1,15 +1,77 @@
 /**
  * The HTTP app Ponder serves (src/api/index.ts re-exports it). Ponder adds /health, /ready,
- * /status and /metrics itself.
+ * /status and /metrics itself; this adds the risk API at /graphql (GraphiQL on GET, SSE
+ * subscriptions), its metrics at /metrics/risk (and into Ponder's /metrics), and Ponder's built-in
+ * store GraphQL at /store/graphql.
+ *
+ * Every process that serves this app (`ponder start`, or each `ponder serve` replica) runs its own
+ * risk book over the store it reads: nothing here assumes it is the indexing process.
  */
+import { readFileSync } from "node:fs";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { graphql } from "ponder";
 import { Hono } from "hono";
+import { loadConfig, toRiskConfig } from "../config/index.js";
+import { XmarginError } from "../errors.js";
+import { createRiskBook, createSqlReader } from "./book/index.js";
+import { ponderRunner, ponderSchemaName } from "./book/ponderRunner.js";
+import { createApi, mountApi } from "./createApi.js";
+import { createLazyBook, type LazyBook } from "./lazyBook.js";
+import { redactText } from "./logger.js";
 
 const app = new Hono();
 
 // The raw store: Ponder's built-in GraphQL over the store tables. `/graphql` is the risk API's.
 app.use("/store/graphql", graphql({ db, schema }));
+
+const config = loadConfig({ env: process.env, readFile: (path) => readFileSync(path, "utf8") });
+const riskConfig = toRiskConfig(config);
+
+// `ponder dev` reloads this module on change: stop the previous book so it does not keep polling.
+const holder = globalThis as { __xmarginBook?: LazyBook };
+void holder.__xmarginBook?.close();
+
+/**
+ * Optional tuning of the book's background work (milliseconds; unset = the book's defaults):
+ * XMARGIN_BOOK_POLL_MS (ledger poll), XMARGIN_BOOK_FRAME_MS (full re-screen with a fresh `now`, which
+ * moves every data lag and haircut), XMARGIN_BOOK_STRESS_MS (stress library). With ~100k accounts a
+ * full re-screen and the stress library take hundreds of ms of the one thread that also answers
+ * HTTP, so a longer frame trades data-lag freshness for API latency.
+ */
+function msFromEnv(name: string): number | undefined {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw new XmarginError("CONFIG_INVALID", `${name} is '${raw}'; expected a whole number of milliseconds ≥ 0.`, { details: { name, value: raw } });
+  }
+  return value;
+}
+const bookTiming = {
+  pollIntervalMs: msFromEnv("XMARGIN_BOOK_POLL_MS"),
+  fullRefreshMs: msFromEnv("XMARGIN_BOOK_FRAME_MS"),
+  stressIntervalMs: msFromEnv("XMARGIN_BOOK_STRESS_MS"),
+};
+
+const book = createLazyBook({
+  create: () =>
+    createRiskBook({
+      reader: createSqlReader(ponderRunner(db), { schema: ponderSchemaName() }),
+      config: riskConfig,
+      ...bookTiming,
+      onError: (error) => console.error("[xmargin risk book]", redactText(error instanceof Error ? (error.stack ?? error.message) : String(error))),
+    }),
+  onError: (error, attempt) => {
+    if (attempt === 1 || attempt % 30 === 0) {
+      console.warn(`[xmargin risk book] load attempt ${attempt} failed, retrying: ${redactText(error instanceof Error ? error.message : String(error))}`);
+    }
+  },
+});
+holder.__xmarginBook = book;
+
+const api = createApi({ book });
+mountApi(app, api);
+
 
 export default app;

@@ -1,0 +1,36 @@
+/** What every resolver gets: the book (read only), the hub for subscriptions and the limits. */
+import type { ChainId } from "../risk/types.js";
+import type { RiskBookView } from "./book/types.js";
+import type { BookHub } from "./hub.js";
+import type { ApiLimits } from "./limits.js";
+
+/** Optional extras a book may offer beyond RiskBookView; resolvers use them when present. */
+export interface RiskBookExtras {
+  /** Σ collateral − Σ debt of every account per chain, at mark, no haircut. */
+  chainExposure?(): { chainId: ChainId; exposureUsd: unknown }[];
+}
+
+export type ApiBook = RiskBookView & RiskBookExtras;
+
+export interface ApiContext {
+  book: ApiBook;
+  hub: BookHub;
+  limits: ApiLimits;
+  /** chainId → name, from the book's chain statuses (cached per request). */
+  chainNames(): ReadonlyMap<ChainId, string>;
+}
+
+export function createContextFactory(book: ApiBook, hub: BookHub, limits: ApiLimits): () => ApiContext {
+  return () => {
+    let names: Map<ChainId, string> | null = null;
+    return {
+      book,
+      hub,
+      limits,
+      chainNames() {
+        if (!names) names = new Map(book.chains().map((c) => [c.chainId, c.name]));
+        return names;
+      },
+    };
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The risk API over one risk book: graphql-yoga with the schema, limits, error masking, offline
+ * GraphiQL, SSE subscriptions (one book listener fanned out), and Prometheus metrics. It only
+ * reads the book, so any number of processes (ponder start, ponder serve replicas) can run it.
+ */
+import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
+import { createSchema, createYoga, type YogaLogger, type YogaServerInstance } from "graphql-yoga";
+import type { Hono } from "hono";
+import { createContextFactory, type ApiBook, type ApiContext } from "./context.js";
+import { API_ERROR_STATUS, maskApiError } from "./errors.js";
+import { createBookHub, type BookHub } from "./hub.js";
+import { createApiLogger } from "./logger.js";
+import { API_LIMITS, type ApiLimits } from "./limits.js";
+import { METRICS_CONTENT_TYPE, registerIntoPonder, renderMetrics, riskMetrics, type RiskMetric } from "./metrics.js";
+import { useOperationLimits } from "./plugins/useOperationLimits.js";
+import { useTimeLimit } from "./plugins/useTimeLimit.js";
+import { resolvers } from "./resolvers/index.js";
+import { typeDefs } from "./schema/typeDefs.js";
+
+export interface CreateApiOptions {
+  book: ApiBook;
+  /** Mask unexpected errors ("Unexpected error.", code INTERNAL). Default: on unless NODE_ENV is "development". */
+  production?: boolean;
+  limits?: Partial<ApiLimits>;
+  /** The path yoga answers on (default "/graphql"). */
+  graphqlEndpoint?: string;
+  /** How many accounts the first event of an endangered subscription lists (default 10,000). */
+  endangeredCap?: number;
+  /** Default: client mistakes silent, server errors to the console with URLs redacted. */
+  logger?: YogaLogger;
+}
+
+export interface XmarginApi {
+  yoga: YogaServerInstance<Record<string, unknown>, ApiContext>;
+  hub: BookHub;
+  limits: ApiLimits;
+  metrics: RiskMetric[];
+  /** Answers a GraphQL request (GET GraphiQL/query, POST, SSE); enforces the body limit. */
+  handle(request: Request): Promise<Response>;
+  /** Prometheus text of the risk metrics. */
+  metricsText(): Promise<string>;
+  close(): void;
+}
+
+const DEFAULT_QUERY = `# xmargin risk API. Numbers are decimal strings; times are unix seconds.
+{
+  system {
+    deficiencyUsd insuranceFundUsd coverageRatio action
+    accountsPerTier { safe marginCall liquidatable insolvent }
+    chains { chainId name blockNumber lagSeconds stale horizonSeconds }
+  }
+  endangeredAccounts(first: 10) {
+    nodes { address tier healthFactor equityUsd seizable { chainId asset valueUsd latencySeconds } }
+  }
+}
+`;
+
+let graphiqlHtml: string | null = null;
+
+export function createApi(options: CreateApiOptions): XmarginApi {
+  const limits: ApiLimits = { ...API_LIMITS, ...options.limits };
+  const production = options.production ?? process.env.NODE_ENV !== "development";
+  const hub = createBookHub(options.book, { maxSubscriptions: limits.maxSubscriptions, endangeredCap: options.endangeredCap ?? 10_000 });
+  const schema = createSchema<ApiContext>({ typeDefs, resolvers: resolvers as never }) as never;
+
+  const yoga = createYoga<Record<string, unknown>, ApiContext>({
+    schema,
+    graphqlEndpoint: options.graphqlEndpoint ?? "/graphql",
+    context: createContextFactory(options.book, hub, limits),
+    maskedErrors: { maskError: (error, message) => maskApiError(error, message, production) },
+    graphiql: { title: "xmargin risk API", defaultQuery: DEFAULT_QUERY },
+    // The bundled GraphiQL (no CDN): ~9 MB of inlined HTML, rendered once.
+    renderGraphiQL: (opts) => (graphiqlHtml ??= renderGraphiQL(opts)),
+    landingPage: false,
+    batching: false,
+    logging: options.logger ?? createApiLogger(production ? "error" : "warn"),
+    plugins: [useOperationLimits(limits), useTimeLimit(limits.requestTimeoutMs)],
+  });
+
+  const metrics = riskMetrics(options.book, hub);
+
+  return {
+    yoga,
+    hub,
+    limits,
+    metrics,
+    async handle(request) {
+      const limited = await limitBody(request, limits.maxBodyBytes);
+      if (limited instanceof Response) return limited;
+      return yoga.handle(limited, {});
+    },
+    metricsText: () => renderMetrics(metrics),
+    close() {
+      hub.close();
+    },
+  };
+}
+
+/** Mounts GET/POST `path` (GraphQL, GraphiQL, SSE) and GET `metricsPath` on a Hono app. */
+export function mountApi(
+  app: Hono,
+  api: XmarginApi,
+  { path = "/graphql", metricsPath = "/metrics/risk", intoPonderRegistry = true } = {},
+): { ponderRegistry: boolean } {
+  app.on(["GET", "POST"], path, (c) => api.handle(c.req.raw));
+  app.get(metricsPath, async () => new Response(await api.metricsText(), { headers: { "content-type": METRICS_CONTENT_TYPE } }));
+  return { ponderRegistry: intoPonderRegistry ? registerIntoPonder(api.metrics) : false };
+}
+
+function bodyTooLarge(max: number, got: string): Response {
+  const status = API_ERROR_STATUS.BODY_LIMIT;
+  return new Response(
+    JSON.stringify({
+      errors: [{ message: `The request body is ${got} bytes; at most ${max} are accepted.`, extensions: { code: "BODY_LIMIT", http: { status } } }],
+    }),
+    { status, headers: { "content-type": "application/json; charset=utf-8" } },
+  );
+}
+
+/** Refuses bodies above `max` bytes without reading more than `max` + one chunk. */
+async function limitBody(request: Request, max: number): Promise<Request | Response> {
+  if (request.method !== "POST" || request.body === null) return request;
+  const declared = request.headers.get("content-length");
+  if (declared !== null) {
+    const n = Number(declared);
+    if (Number.isFinite(n) && n > max) return bodyTooLarge(max, String(n));
+    if (Number.isFinite(n)) return request;
+  }
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      void reader.cancel();
+      return bodyTooLarge(max, `more than ${max}`);
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const c of chunks) {
+    body.set(c, offset);
+    offset += c.byteLength;
+  }
+  return new Request(request.url, { method: request.method, headers: request.headers, body, signal: request.signal });
+}

@@ -1,0 +1,280 @@
+/**
+ * Risk-core results → the GraphQL shapes of api/schema/typeDefs.ts. Decimal values stay
+ * decimal.js instances here (the `Decimal` scalar prints them exactly); screened floats are
+ * rounded to fixed digits and documented as such.
+ */
+import type {
+  AccountRisk,
+  AccountScreen,
+  ChainId,
+  DegradedReason,
+  ItemRisk,
+  MarkPrice,
+  PositionRisk,
+  ScenarioResult,
+  SystemRisk,
+  Tier,
+  VolatilityEstimate,
+} from "../risk/types.js";
+import type { AsOf, ChainStatus, TierChange } from "./book/types.js";
+
+export const YEAR_SECONDS = 31_536_000;
+
+/** A float from the screening fast path as a fixed-point decimal string ("12.34"), never exponent. */
+export function floatToDecimal(value: number, digits: number): string {
+  if (!Number.isFinite(value)) throw new TypeError(`Screened value ${value} is not finite.`);
+  const s = Math.abs(value) < 1e21 ? value.toFixed(digits) : BigInt(Math.round(value)).toString();
+  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+}
+
+export interface GqlAsOf {
+  now: number;
+  chains: GqlChainFreshness[];
+}
+export interface GqlChainFreshness {
+  chainId: number;
+  name: string;
+  blockNumber: bigint;
+  timestamp: number;
+  lagSeconds: number;
+  stale: boolean;
+}
+
+export function formatAsOf(asOf: AsOf): GqlAsOf {
+  return {
+    now: asOf.now,
+    chains: asOf.chains.map((c) => ({
+      chainId: c.chainId,
+      name: c.name,
+      blockNumber: c.blockNumber,
+      timestamp: c.blockTimestamp,
+      lagSeconds: Math.round(c.lagSeconds),
+      stale: c.stale,
+    })),
+  };
+}
+
+export function degradedMessage(reason: DegradedReason): string {
+  switch (reason.code) {
+    case "CHAIN_STALE":
+      return `Chain ${reason.chainId} is ${reason.lagSeconds} s behind (max ${reason.maxSeconds} s): its collateral earns no credit.`;
+    case "PRICE_STALE":
+      return `${reason.asset} has no fresh oracle answer: its collateral earns no credit.`;
+    case "ORACLE_DIVERGENCE":
+      return `${reason.asset} oracle answers on chains ${reason.chainIds.join(", ")} diverge from the cross-chain median and are left out.`;
+    case "CHAIN_UNREACHABLE":
+      return `Chain ${reason.chainId} is unreachable: its collateral earns no credit.`;
+    default:
+      return `Degraded: ${(reason as { code: string }).code}.`;
+  }
+}
+
+function formatReason(reason: DegradedReason) {
+  return {
+    code: reason.code,
+    chainId: "chainId" in reason ? reason.chainId : null,
+    chainIds: "chainIds" in reason ? reason.chainIds : null,
+    asset: "asset" in reason ? reason.asset : null,
+    lagSeconds: "lagSeconds" in reason ? Math.round(reason.lagSeconds) : null,
+    maxSeconds: "maxSeconds" in reason ? reason.maxSeconds : null,
+    message: degradedMessage(reason),
+  };
+}
+
+function formatItem(item: ItemRisk) {
+  return {
+    kind: item.kind === "collateral" ? "COLLATERAL" : "DEBT",
+    chainId: item.chainId,
+    asset: item.asset,
+    amountRaw: item.amountRaw,
+    decimals: item.decimals,
+    amount: item.amount,
+    valueUsd: item.valueUsd,
+    haircut: item.haircutMaintenance,
+    haircutInitial: item.haircutInitial,
+    maintenanceValueUsd: item.maintenanceValueUsd,
+    initialValueUsd: item.initialValueUsd,
+    latency: {
+      configured: Math.round(item.latencySeconds.configured),
+      measuredLag: Math.round(item.latencySeconds.measuredLag),
+      total: Math.round(item.latencySeconds.total),
+    },
+    zeroedByStaleness: item.zeroedByStaleness,
+  };
+}
+
+function formatPosition(p: PositionRisk) {
+  return {
+    chainId: p.chainId,
+    marketId: p.marketId,
+    asset: p.asset,
+    size: p.size,
+    entryPriceUsd: p.entryPriceUsd,
+    markPriceUsd: p.markPriceUsd,
+    fundingOwedUsd: p.fundingOwedUsd,
+    unrealizedPnlUsd: p.unrealizedPnlUsd,
+    notionalUsd: p.notionalUsd,
+    requirementUsd: p.maintenanceRequirementUsd,
+    initialRequirementUsd: p.initialRequirementUsd,
+  };
+}
+
+/** The full account report, grouped per chain as well as flat. */
+export function formatAccount(risk: AccountRisk, asOf: GqlAsOf, chainNames: ReadonlyMap<ChainId, string>) {
+  const items = risk.items.map(formatItem);
+  const positions = risk.positions.map(formatPosition);
+  const chainIds = [...new Set<number>([...risk.chainIds, ...risk.items.map((i) => i.chainId), ...risk.positions.map((p) => p.chainId)])].sort(
+    (a, b) => a - b,
+  );
+  const chains = chainIds.map((chainId) => {
+    const own = risk.items.filter((i) => i.chainId === chainId);
+    let net = own.length > 0 ? own[0]!.valueUsd.mul(0) : null;
+    for (const i of own) net = i.kind === "collateral" ? net!.add(i.valueUsd) : net!.sub(i.valueUsd);
+    return {
+      chainId,
+      name: chainNames.get(chainId) ?? null,
+      collateral: items.filter((i) => i.chainId === chainId && i.kind === "COLLATERAL"),
+      debt: items.filter((i) => i.chainId === chainId && i.kind === "DEBT"),
+      positions: positions.filter((p) => p.chainId === chainId),
+      netValueUsd: net ?? "0",
+    };
+  });
+  return {
+    address: risk.address,
+    tier: risk.tier,
+    healthFactor: risk.healthFactor,
+    maintenanceHealthUsd: risk.maintenanceHealthUsd,
+    initialHealthUsd: risk.initialHealthUsd,
+    equityUsd: risk.equityUsd,
+    collateralValueUsd: risk.collateralValueUsd,
+    debtValueUsd: risk.debtValueUsd,
+    degraded: risk.degraded,
+    degradedReasons: risk.degradedReasons.map(formatReason),
+    chains,
+    items,
+    positions,
+    liquidationPrices: risk.liquidationPrices,
+    grossRequirementUsd: risk.grossRequirementUsd,
+    portfolioRequirementUsd: risk.portfolioRequirementUsd,
+    marginEfficiency: risk.marginEfficiency,
+    chainIds: risk.chainIds,
+    asOf,
+  };
+}
+
+/** Screened numbers for lists: USD to cents, health factor to 4 decimals (tiers are exact). */
+export function formatScreen(address: string, screen: AccountScreen) {
+  return {
+    address,
+    tier: screen.tier,
+    healthFactor: screen.healthFactor === null ? null : floatToDecimal(screen.healthFactor, 4),
+    maintenanceHealthUsd: floatToDecimal(screen.healthMUsd, 2),
+    initialHealthUsd: floatToDecimal(screen.healthIUsd, 2),
+    equityUsd: floatToDecimal(screen.equityUsd, 2),
+    collateralUsd: floatToDecimal(screen.collateralUsd, 2),
+    debtUsd: floatToDecimal(screen.debtUsd, 2),
+    degraded: screen.degraded,
+  };
+}
+
+/** Collateral a liquidator could seize, fastest chain first. */
+export function seizableOf(risk: AccountRisk) {
+  return risk.items
+    .filter((i) => i.kind === "collateral" && i.amountRaw > 0n)
+    .map((i) => ({
+      chainId: i.chainId,
+      asset: i.asset,
+      amount: i.amount,
+      valueUsd: i.valueUsd,
+      latencySeconds: Math.round(i.latencySeconds.total),
+    }))
+    .sort((a, b) => a.latencySeconds - b.latencySeconds || a.chainId - b.chainId);
+}
+
+export function formatTierCounts(counts: Record<Tier, number>) {
+  return {
+    safe: counts.SAFE ?? 0,
+    marginCall: counts.MARGIN_CALL ?? 0,
+    liquidatable: counts.LIQUIDATABLE ?? 0,
+    insolvent: counts.INSOLVENT ?? 0,
+  };
+}
+
+export function formatSystemChain(c: ChainStatus, exposureUsd: unknown) {
+  const horizon = Math.max(0, c.liquidationLatencySeconds + c.lagSeconds);
+  return {
+    chainId: c.chainId,
+    name: c.name,
+    blockNumber: c.blockNumber,
+    timestamp: c.blockTimestamp,
+    lagSeconds: Math.round(c.lagSeconds),
+    stale: c.stale,
+    liquidationLatencySeconds: c.liquidationLatencySeconds,
+    maxDataLagSeconds: c.maxDataLagSeconds,
+    horizonSeconds: Math.round(horizon),
+    haircutMultiplier: floatToDecimal(Math.sqrt(horizon / YEAR_SECONDS), 6),
+    exposureUsd: exposureUsd ?? null,
+  };
+}
+
+export function formatMark(mark: MarkPrice, vol: VolatilityEstimate | null) {
+  const sigma = vol?.sigmaAnnual[mark.asset];
+  return {
+    asset: mark.asset,
+    priceUsd: mark.priceUsd,
+    sources: mark.sources.map((s) => ({ ...s, ageSeconds: Math.round(s.ageSeconds) })),
+    divergentChains: mark.divergentChains,
+    sigmaAnnual: sigma === undefined || !Number.isFinite(sigma) ? null : floatToDecimal(sigma, 6),
+  };
+}
+
+export function formatSystem(system: SystemRisk) {
+  return {
+    collateralUsd: system.collateralUsd,
+    debtUsd: system.debtUsd,
+    openInterestUsd: system.openInterestUsd,
+    deficiencyUsd: system.deficiencyUsd,
+    insuranceFundUsd: system.insuranceFundUsd,
+    worstScenario: system.worstScenario,
+    worstDeficiencyUsd: system.worstDeficiencyUsd,
+    coverageRatio: system.coverageRatio,
+    cover1Usd: system.cover1Usd,
+    cover2Usd: system.cover2Usd,
+    liquidatableNotionalUsd: system.liquidatableNotionalUsd,
+    action: system.action,
+    accountsPerTier: formatTierCounts(system.accountsPerTier),
+  };
+}
+
+export function formatScenarioResult(result: ScenarioResult, asOf: GqlAsOf) {
+  return {
+    name: result.scenario.name,
+    shocks: result.scenario.shocks.map((s) => ({ asset: s.asset, pct: s.pct })),
+    unreachableChains: result.scenario.unreachableChains ?? [],
+    latencyMultiplier: result.scenario.latencyMultiplier ?? null,
+    rounds: result.rounds.map((r) => ({
+      round: r.round,
+      liquidatedAccounts: r.liquidatedAccounts,
+      liquidatedVolumeUsd: r.liquidatedVolumeUsd,
+      deficiencyUsd: r.deficiencyUsd,
+      priceImpact: Object.entries(r.priceImpact).map(([asset, impact]) => ({ asset, impact })),
+    })),
+    deficiencyUsd: result.deficiencyUsd,
+    liquidatedVolumeUsd: result.liquidatedVolumeUsd,
+    allShortfalls: result.shortfallsUsd,
+    asOf,
+  };
+}
+
+export function formatTierChange(change: TierChange) {
+  return {
+    seq: change.seq,
+    address: change.address,
+    from: change.from,
+    to: change.to,
+    chainId: change.chainId,
+    blockNumber: change.blockNumber,
+    timestamp: change.timestamp,
+    healthFactor: change.healthFactor === null ? null : floatToDecimal(change.healthFactor, 4),
+  };
+}

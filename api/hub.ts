@@ -1,0 +1,169 @@
+/**
+ * One listener on the risk book (plus one per endangered threshold asked), fanned out to every
+ * subscription of this process. Work per book update is done once, not once per client: account
+ * snapshots are memoized per update, each distinct endangered threshold is diffed once by the
+ * book, the system snapshot is built once.
+ *
+ * Subscribers get async iterables (yoga's Repeater) with a sliding buffer: a slow client skips
+ * stale snapshots instead of growing memory.
+ */
+import { Repeater, SlidingBuffer } from "graphql-yoga";
+import type { Hex, Tier } from "../risk/types.js";
+import type { AccountListEntry, BookEvent, RiskBookView, TierChange } from "./book/types.js";
+import { apiError } from "./errors.js";
+
+export interface EndangeredDiff {
+  maxHealthFactor: number;
+  entered: AccountListEntry[];
+  left: Hex[];
+}
+
+interface Threshold {
+  listeners: Set<(diff: EndangeredDiff) => void>;
+  /** this threshold's own book subscription: the book diffs its full endangered set once per update */
+  unsubscribe: () => void;
+}
+
+export interface BookHub {
+  /** Signals (the update counter) for one account: once now, then after each update touching it. */
+  account(address: Hex): AsyncIterable<number>;
+  endangered(maxHealthFactor: number): AsyncIterable<EndangeredDiff>;
+  tierChanges(tier: Tier | null): AsyncIterable<TierChange>;
+  /** Signals after every book update (and once now). */
+  system(): AsyncIterable<number>;
+  /** How many subscriptions are open. */
+  size(): number;
+  /** The update counter: memoize per-update work on it. */
+  version(): number;
+  close(): void;
+}
+
+export interface BookHubOptions {
+  maxSubscriptions: number;
+  /** How many endangered accounts a new endangered subscriber gets in its first event. */
+  endangeredCap: number;
+}
+
+export function createBookHub(book: RiskBookView, options: BookHubOptions): BookHub {
+  const accountListeners = new Map<Hex, Set<(v: number) => void>>();
+  const systemListeners = new Set<(v: number) => void>();
+  const tierListeners = new Set<(c: TierChange) => void>();
+  const thresholds = new Map<number, Threshold>();
+  let open = 0;
+  let version = 0;
+  let unsubscribeBook: (() => void) | null = null;
+  let closed = false;
+
+  const ensureListening = () => {
+    if (unsubscribeBook || closed) return;
+    unsubscribeBook = book.subscribe(onEvent);
+  };
+
+  function onEvent(event: BookEvent): void {
+    if (event.type === "endangered") return; // delivered to the threshold's own subscription
+    version++;
+    if (event.type === "updated") {
+      for (const address of event.touched) {
+        const set = accountListeners.get(address);
+        if (set) for (const l of set) l(version);
+      }
+      if (tierListeners.size > 0) for (const change of event.tierChanges) for (const l of tierListeners) l(change);
+    } else {
+      // A reorg can change any account: every account subscriber gets a fresh snapshot.
+      for (const set of accountListeners.values()) for (const l of set) l(version);
+    }
+    for (const l of systemListeners) l(version);
+  }
+
+  function admit(): void {
+    if (closed) throw apiError("NOT_READY", "The API is shutting down; reconnect to another replica.");
+    if (open >= options.maxSubscriptions) {
+      throw apiError("LIMIT_EXCEEDED", `This server already serves ${open} subscriptions (the maximum); try again later or another replica.`, {
+        max: options.maxSubscriptions,
+      });
+    }
+    ensureListening();
+  }
+
+  /** Snapshot streams keep the newest 32 (a slow client skips old snapshots); event streams keep 1024. */
+  function stream<T>(register: (push: (v: T) => void) => () => void, initial?: T, buffer = 32): AsyncIterable<T> {
+    admit();
+    return new Repeater<T>(async (push, stop) => {
+      open++;
+      try {
+        if (initial !== undefined) void push(initial);
+        const off = register((v) => void push(v));
+        await stop;
+        off();
+      } finally {
+        open--;
+      }
+    }, new SlidingBuffer(buffer));
+  }
+
+  return {
+    account(address) {
+      return stream<number>((push) => {
+        let set = accountListeners.get(address);
+        if (!set) accountListeners.set(address, (set = new Set()));
+        set.add(push);
+        return () => {
+          set!.delete(push);
+          if (set!.size === 0) accountListeners.delete(address);
+        };
+      }, version);
+    },
+    endangered(maxHealthFactor) {
+      return stream<EndangeredDiff>((push) => {
+        let t = thresholds.get(maxHealthFactor);
+        if (!t) {
+          const listeners = new Set<(diff: EndangeredDiff) => void>();
+          const unsubscribe = book.subscribe(
+            (event) => {
+              if (event.type !== "endangered" || event.maxHealthFactor !== maxHealthFactor) return;
+              const diff = { maxHealthFactor, entered: event.entered, left: event.left };
+              for (const l of listeners) l(diff);
+            },
+            { endangeredMaxHealthFactor: maxHealthFactor },
+          );
+          t = { listeners, unsubscribe };
+          thresholds.set(maxHealthFactor, t);
+        }
+        // The first event of a new subscriber lists the current set as entered.
+        push({ maxHealthFactor, entered: book.endangered(maxHealthFactor, options.endangeredCap), left: [] });
+        t.listeners.add(push);
+        return () => {
+          t!.listeners.delete(push);
+          if (t!.listeners.size === 0) {
+            t!.unsubscribe();
+            thresholds.delete(maxHealthFactor);
+          }
+        };
+      }, undefined, 1024);
+    },
+    tierChanges(tier) {
+      return stream<TierChange>((push) => {
+        const l = (c: TierChange) => {
+          if (tier === null || c.to === tier) push(c);
+        };
+        tierListeners.add(l);
+        return () => tierListeners.delete(l);
+      }, undefined, 1024);
+    },
+    system() {
+      return stream<number>((push) => {
+        systemListeners.add(push);
+        return () => systemListeners.delete(push);
+      }, version);
+    },
+    size: () => open,
+    version: () => version,
+    close() {
+      closed = true;
+      unsubscribeBook?.();
+      unsubscribeBook = null;
+      for (const t of thresholds.values()) t.unsubscribe();
+      thresholds.clear();
+    },
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * A RiskBookView that exists before its book does: the API mounts at once, answers NOT_READY
+ * (HTTP 503) until a book has loaded the store, and a book whose first load failed (tables not
+ * created yet, database restarting) is replaced by a fresh one after a pause. Subscriptions made
+ * early are carried over to each new book.
+ */
+import { BookError } from "./book/errors.js";
+import type { BookEvent, RiskBookView, SubscribeOptions } from "./book/types.js";
+import type { ApiBook } from "./context.js";
+
+export interface StartableBook extends RiskBookView {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface LazyBook extends ApiBook {
+  /** Resolves when a book has loaded; never rejects (failures are retried). */
+  readonly loaded: Promise<void>;
+  /** The book in use, once loaded. */
+  current(): StartableBook | null;
+  close(): Promise<void>;
+}
+
+export interface LazyBookOptions {
+  create: () => StartableBook;
+  retryMs?: number;
+  onError?: (error: unknown, attempt: number) => void;
+}
+
+export function createLazyBook(options: LazyBookOptions): LazyBook {
+  const retryMs = options.retryMs ?? 1000;
+  let book: StartableBook | null = null;
+  let closed = false;
+  let retryTimer: NodeJS.Timeout | null = null;
+  const subscriptions = new Set<{ fn: (e: BookEvent) => void; options?: SubscribeOptions; off: (() => void) | null }>();
+  let resolveLoaded!: () => void;
+  const loaded = new Promise<void>((resolve) => {
+    resolveLoaded = resolve;
+  });
+
+  const notReady = () =>
+    new BookError("BOOK_NOT_READY", "The risk book is still loading the store; retry in a moment (GET /ready tells when Ponder's backfill is done).");
+
+  const use = (): StartableBook => {
+    if (book === null) throw notReady();
+    return book;
+  };
+
+  async function attempt(n: number): Promise<void> {
+    if (closed) return;
+    const candidate = options.create();
+    try {
+      await candidate.start();
+    } catch (error) {
+      options.onError?.(error, n);
+      await candidate.stop().catch(() => undefined);
+      if (!closed) {
+        retryTimer = setTimeout(() => void attempt(n + 1), retryMs);
+        retryTimer.unref?.();
+      }
+      return;
+    }
+    if (closed) {
+      await candidate.stop();
+      return;
+    }
+    book = candidate;
+    for (const s of subscriptions) s.off = candidate.subscribe(s.fn, s.options);
+    resolveLoaded();
+  }
+  void attempt(1);
+
+  return {
+    loaded,
+    current: () => book,
+    async close() {
+      closed = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      for (const s of subscriptions) s.off?.();
+      subscriptions.clear();
+      await book?.stop();
+    },
+    asOf: () => use().asOf(),
+    account: (address) => use().account(address),
+    accountAt: async (address, time) => use().accountAt(address, time),
+    listAccounts: (filter, order, first, after) => use().listAccounts(filter, order, first, after),
+    endangered: (maxHealthFactor, first) => use().endangered(maxHealthFactor, first),
+    system: () => use().system(),
+    chains: () => use().chains(),
+    marks: () => use().marks(),
+    volatility: () => use().volatility(),
+    runScenario: (scenario) => use().runScenario(scenario),
+    stressLibrary: () => use().stressLibrary(),
+    tierChanges: (q) => use().tierChanges(q),
+    accountHistory: async (address, from, to, bucketSeconds) => use().accountHistory(address, from, to, bucketSeconds),
+    systemHistory: async (from, to, bucketSeconds) => use().systemHistory(from, to, bucketSeconds),
+    subscribe(fn, subscribeOptions) {
+      const s = { fn, options: subscribeOptions, off: book ? book.subscribe(fn, subscribeOptions) : null };
+      subscriptions.add(s);
+      return () => {
+        s.off?.();
+        subscriptions.delete(s);
+      };
+    },
+    stats: () => (book ? book.stats() : { accounts: 0, lastUpdateMs: 0, updates: 0, lastUpdateAt: null }),
+    chainExposure() {
+      const b = use() as ApiBook;
+      return typeof b.chainExposure === "function" ? b.chainExposure() : [];
+    },
+  };
+}

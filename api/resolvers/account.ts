@@ -1,0 +1,24 @@
+/** Query.account: one account's full report now, or at a past time (time travel). */
+import type { Hex } from "../../risk/types.js";
+import { parseAddress, parseTime } from "../args.js";
+import type { ApiContext } from "../context.js";
+import { formatAccount, formatAsOf } from "../format.js";
+
+export async function accountResolver(
+  _parent: unknown,
+  args: { address: string; at?: number | null },
+  ctx: ApiContext,
+) {
+  const address = parseAddress(args.address);
+  if (args.at === null || args.at === undefined) return accountNow(ctx, address);
+  const now = ctx.book.asOf().now;
+  const at = parseTime(args.at, "at", now);
+  const risk = await ctx.book.accountAt(address, at);
+  // Chain freshness at a past time is what the ledger rebuilt; the report's latencies carry it.
+  return risk ? formatAccount(risk, { now: at, chains: [] }, ctx.chainNames()) : null;
+}
+
+export function accountNow(ctx: ApiContext, address: Hex) {
+  const risk = ctx.book.account(address);
+  return risk ? formatAccount(risk, formatAsOf(ctx.book.asOf()), ctx.chainNames()) : null;
+}

@@ -1,0 +1,412 @@
+/**
+ * The risk API's schema (SDL). Numbers people read are decimal strings (`Decimal`, `BigInt`),
+ * never floats. Times are unix seconds (`Int`). Lists are capped (`first` ≤ 500).
+ */
+export const typeDefs = /* GraphQL */ `
+"""A decimal number as a string (exact, no exponent), e.g. "1234.56" or "-0.35"."""
+scalar Decimal
+
+"""An integer of any size as a decimal string, e.g. "115792089237316195423570985008687907853269984665640564039457584007913129639935"."""
+scalar BigInt
+
+enum Tier {
+  SAFE
+  MARGIN_CALL
+  LIQUIDATABLE
+  INSOLVENT
+}
+
+enum SystemAction {
+  NORMAL
+  RAISE_MARGINS
+  REDUCE_MAX_LEVERAGE
+  HALT
+}
+
+enum AccountOrder {
+  HEALTH_FACTOR_ASC
+  EQUITY_ASC
+  COLLATERAL_DESC
+  ADDRESS_ASC
+}
+
+enum ItemKind {
+  COLLATERAL
+  DEBT
+}
+
+"""How fresh the numbers are: the time they were computed for and each chain's last indexed block."""
+type AsOf {
+  "unix seconds the numbers were computed for"
+  now: Int!
+  chains: [ChainFreshness!]!
+}
+
+type ChainFreshness {
+  chainId: Int!
+  name: String!
+  blockNumber: BigInt!
+  "unix seconds of the last indexed block"
+  timestamp: Int!
+  "now − timestamp"
+  lagSeconds: Int!
+  "lagSeconds > maxDataLagSeconds: collateral there earns no credit"
+  stale: Boolean!
+}
+
+"""Seconds to seize collateral on a chain: configured liquidation latency + measured data lag."""
+type Latency {
+  configured: Int!
+  measuredLag: Int!
+  total: Int!
+}
+
+"""Why an account's numbers are a lower bound (stale chain, stale or divergent price, unreachable chain)."""
+type DegradedReason {
+  code: String!
+  chainId: Int
+  chainIds: [Int!]
+  asset: String
+  lagSeconds: Int
+  maxSeconds: Int
+  message: String!
+}
+
+type AccountItem {
+  kind: ItemKind!
+  chainId: Int!
+  asset: String!
+  amountRaw: BigInt!
+  decimals: Int!
+  amount: Decimal!
+  "at mark price, no haircut"
+  valueUsd: Decimal!
+  "maintenance haircut hM (fraction)"
+  haircut: Decimal!
+  "initial haircut hI (fraction)"
+  haircutInitial: Decimal!
+  "contribution to maintenance health (collateral +, debt −)"
+  maintenanceValueUsd: Decimal!
+  initialValueUsd: Decimal!
+  latency: Latency!
+  "the chain or the price is stale: positive contributions count 0"
+  zeroedByStaleness: Boolean!
+}
+
+type Position {
+  chainId: Int!
+  marketId: Int!
+  asset: String!
+  "signed base units (long > 0)"
+  size: Decimal!
+  entryPriceUsd: Decimal!
+  "null when the asset has no fresh mark price"
+  markPriceUsd: Decimal
+  fundingOwedUsd: Decimal!
+  unrealizedPnlUsd: Decimal!
+  notionalUsd: Decimal!
+  "maintenance margin requirement"
+  requirementUsd: Decimal!
+  initialRequirementUsd: Decimal!
+}
+
+type LiquidationPrice {
+  asset: String!
+  "the mark price of this asset (others fixed) at which maintenance health reaches 0"
+  priceUsd: Decimal!
+}
+
+"""One chain of an account: its collateral, debt and positions there."""
+type AccountChain {
+  chainId: Int!
+  name: String
+  collateral: [AccountItem!]!
+  debt: [AccountItem!]!
+  positions: [Position!]!
+  "Σ collateral valueUsd − Σ debt valueUsd on this chain (at mark, no haircut)"
+  netValueUsd: Decimal!
+}
+
+"""One account across every chain: the full decimal report of the risk core."""
+type Account {
+  address: String!
+  tier: Tier!
+  "(CM + Σ max(uPnL,0)) / (DM + Σ max(−uPnL,0) + MR); null without liabilities"
+  healthFactor: Decimal
+  maintenanceHealthUsd: Decimal!
+  initialHealthUsd: Decimal!
+  equityUsd: Decimal!
+  collateralValueUsd: Decimal!
+  debtValueUsd: Decimal!
+  degraded: Boolean!
+  degradedReasons: [DegradedReason!]!
+  chains: [AccountChain!]!
+  items: [AccountItem!]!
+  positions: [Position!]!
+  liquidationPrices: [LiquidationPrice!]!
+  grossRequirementUsd: Decimal!
+  portfolioRequirementUsd: Decimal!
+  "1 − portfolio / gross requirement; null without a gross requirement"
+  marginEfficiency: Decimal
+  chainIds: [Int!]!
+  "for time travel (account(at:)) now = at and chains are as indexed at that time where known"
+  asOf: AsOf!
+}
+
+"""An account in a list: screened numbers (fast path, rounded to cents; tiers are exact). The full report is in 'report'."""
+type AccountSummary {
+  address: String!
+  tier: Tier!
+  healthFactor: Decimal
+  maintenanceHealthUsd: Decimal!
+  initialHealthUsd: Decimal!
+  equityUsd: Decimal!
+  collateralUsd: Decimal!
+  debtUsd: Decimal!
+  degraded: Boolean!
+  report: Account
+}
+
+type PageInfo {
+  hasNextPage: Boolean!
+  endCursor: String
+}
+
+type AccountConnection {
+  nodes: [AccountSummary!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+  asOf: AsOf!
+}
+
+input AccountFilter {
+  tier: Tier
+  chainId: Int
+  healthFactorLt: Decimal
+  degraded: Boolean
+}
+
+"""Collateral a liquidator could seize: where, how much, and how long it takes."""
+type Seizable {
+  chainId: Int!
+  asset: String!
+  amount: Decimal!
+  valueUsd: Decimal!
+  latencySeconds: Int!
+}
+
+type EndangeredAccount {
+  address: String!
+  tier: Tier!
+  healthFactor: Decimal
+  maintenanceHealthUsd: Decimal!
+  equityUsd: Decimal!
+  collateralUsd: Decimal!
+  debtUsd: Decimal!
+  degraded: Boolean!
+  "collateral by chain, fastest to seize first"
+  seizable: [Seizable!]!
+  report: Account
+}
+
+type EndangeredList {
+  maxHealthFactor: Decimal!
+  nodes: [EndangeredAccount!]!
+  asOf: AsOf!
+}
+
+type TierCounts {
+  safe: Int!
+  marginCall: Int!
+  liquidatable: Int!
+  insolvent: Int!
+}
+
+type SystemChain {
+  chainId: Int!
+  name: String!
+  blockNumber: BigInt!
+  timestamp: Int!
+  lagSeconds: Int!
+  stale: Boolean!
+  liquidationLatencySeconds: Int!
+  maxDataLagSeconds: Int!
+  "configured latency + measured lag: the haircut horizon T_c"
+  horizonSeconds: Int!
+  "√(T_c / Y), Y = 31,536,000 s: the factor z·σ is multiplied by in h = 1 − exp(−z·σ·√(T/Y))"
+  haircutMultiplier: Decimal!
+  "Σ collateral − Σ debt of every account on this chain at mark (null if the book does not report it)"
+  exposureUsd: Decimal
+}
+
+type PriceSource {
+  chainId: Int!
+  priceUsd: Decimal!
+  ageSeconds: Int!
+  stale: Boolean!
+  divergent: Boolean!
+}
+
+type Mark {
+  asset: String!
+  "median of fresh, non-divergent answers across chains; null when none"
+  priceUsd: Decimal
+  sources: [PriceSource!]!
+  divergentChains: [Int!]!
+  "annualised volatility used for haircuts (max of EWMA and floor)"
+  sigmaAnnual: Decimal
+}
+
+type System {
+  collateralUsd: Decimal!
+  debtUsd: Decimal!
+  openInterestUsd: Decimal!
+  "realised deficiency D0 = Σ max(0, −equity)"
+  deficiencyUsd: Decimal!
+  insuranceFundUsd: Decimal!
+  worstScenario: String
+  worstDeficiencyUsd: Decimal!
+  "insurance fund / worst scenario deficiency; null when the worst deficiency is 0"
+  coverageRatio: Decimal
+  cover1Usd: Decimal!
+  cover2Usd: Decimal!
+  liquidatableNotionalUsd: Decimal!
+  action: SystemAction!
+  accountsPerTier: TierCounts!
+  chains: [SystemChain!]!
+  marks: [Mark!]!
+  "assets whose oracle answers disagree across chains"
+  oracleDivergence: [Mark!]!
+  "unix seconds the volatility estimate (haircuts' σ) was computed for; null before the first"
+  volatilityAsOf: Int
+  asOf: AsOf!
+}
+
+input ShockInput {
+  asset: String!
+  "-0.35 = −35%"
+  pct: Decimal!
+}
+
+input ScenarioInput {
+  name: String
+  shocks: [ShockInput!]!
+  unreachableChains: [Int!]
+  latencyMultiplier: Decimal
+}
+
+type Shock {
+  asset: String!
+  pct: Decimal!
+}
+
+type AssetImpact {
+  asset: String!
+  impact: Decimal!
+}
+
+type CascadeRound {
+  round: Int!
+  liquidatedAccounts: Int!
+  liquidatedVolumeUsd: Decimal!
+  priceImpact: [AssetImpact!]!
+  deficiencyUsd: Decimal!
+}
+
+type Shortfall {
+  address: String!
+  shortfallUsd: Decimal!
+}
+
+type ScenarioResult {
+  name: String!
+  shocks: [Shock!]!
+  unreachableChains: [Int!]!
+  latencyMultiplier: Decimal
+  rounds: [CascadeRound!]!
+  deficiencyUsd: Decimal!
+  liquidatedVolumeUsd: Decimal!
+  "largest first"
+  shortfalls(first: Int = 10): [Shortfall!]!
+  asOf: AsOf!
+}
+
+type TierChange {
+  seq: Int!
+  address: String!
+  "null: first seen"
+  from: Tier
+  to: Tier!
+  "chain of the event that caused it; null for a price move"
+  chainId: Int
+  blockNumber: BigInt
+  timestamp: Int!
+  healthFactor: Decimal
+}
+
+type TierChangeConnection {
+  nodes: [TierChange!]!
+  pageInfo: PageInfo!
+}
+
+type HistoryPoint {
+  time: Int!
+  tier: Tier
+  maintenanceHealthUsd: Decimal!
+  initialHealthUsd: Decimal!
+  equityUsd: Decimal!
+  healthFactor: Decimal
+}
+
+type SystemHistoryPoint {
+  time: Int!
+  collateralUsd: Decimal!
+  debtUsd: Decimal!
+  deficiencyUsd: Decimal!
+  insuranceFundUsd: Decimal!
+  accountsPerTier: TierCounts!
+}
+
+type BookStats {
+  accounts: Int!
+  updates: Int!
+  lastUpdateMs: Decimal!
+  lastUpdateAt: Int
+}
+
+type Query {
+  "One account across every chain; null if the store has never seen it. 'at': unix seconds, time travel."
+  account(address: String!, at: Int): Account
+  accounts(where: AccountFilter, orderBy: AccountOrder = HEALTH_FACTOR_ASC, first: Int = 50, after: String): AccountConnection!
+  "Most endangered first (insolvent, then lowest health factor), health factor below maxHealthFactor (default 1.1)."
+  endangeredAccounts(maxHealthFactor: Decimal, first: Int = 50): EndangeredList!
+  system: System!
+  stress(scenario: ScenarioInput!): ScenarioResult!
+  stressLibrary: [ScenarioResult!]!
+  tierChanges(from: Int, to: Int, tier: Tier, first: Int = 50, after: String): TierChangeConnection!
+  accountHistory(address: String!, from: Int!, to: Int!, bucketSeconds: Int!): [HistoryPoint!]!
+  systemHistory(from: Int!, to: Int!, bucketSeconds: Int!): [SystemHistoryPoint!]!
+  asOf: AsOf!
+  bookStats: BookStats!
+}
+
+type EndangeredChange {
+  maxHealthFactor: Decimal!
+  "accounts that went below the threshold with this update"
+  entered: [EndangeredAccount!]!
+  "addresses that are no longer below it"
+  left: [String!]!
+  asOf: AsOf!
+}
+
+type Subscription {
+  "The account now, then after every book update that touched it."
+  accountHealth(address: String!): Account
+  "Entered/left the endangered set (health factor < maxHealthFactor); the first event lists the current set as entered."
+  endangeredAccounts(maxHealthFactor: Decimal): EndangeredChange!
+  "Every tier transition as it is recorded (optionally only transitions into 'tier')."
+  tierChanges(tier: Tier): TierChange!
+  "System risk now, then after every book update."
+  system: System!
+}
+`;
