@@ -140,7 +140,10 @@ function toRaw(units: number, decimals: number): bigint {
 }
 
 function address(i: number, seed: number): Hex {
-  return `0x${(seed >>> 0).toString(16).padStart(8, "0")}${i.toString(16).padStart(32, "0")}` as Hex;
+  const joined = `0x${(seed >>> 0).toString(16).padStart(8, "0")}${i.toString(16).padStart(32, "0")}`;
+  // one flat string, as an address parsed from a database row or JSON is: a template literal makes
+  // a rope, on which every character read (hashing, comparing) walks the pieces
+  return Buffer.from(joined, "latin1").toString("latin1") as Hex;
 }
 
 export interface GenerateOptions {

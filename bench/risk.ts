@@ -2,9 +2,12 @@
  * Risk-core benchmark (`npm run bench:risk`, node --expose-gc --max-old-space-size=4096):
  * generated books of 100k and 1M accounts (collateral on 3 chains in ~3 assets, 2 perps, 30% with
  * debt), measuring the full build (compileBook + prepareEnvironment + first screenAll), one price tick
- * of an asset every account holds (prepareEnvironment + screenHolders), the top-100 endangered query
- * over the API's ranking (api/book/ranking.ts) and over a plain partial selection, the whole default
- * stress library with cascades (100k), and peak RSS. Writes bench/results/risk.json and risk.md.
+ * of an asset every account holds end to end (prepareEnvironment + screenHolders + the touched
+ * accounts' new places in the API's ranking, api/book/ranking.ts, flushed so the order is current),
+ * the top-100 endangered query over that ranking and over a plain partial selection, one account's
+ * update followed by a top-100 (the ranking's incremental path), the whole default stress library
+ * with cascades (100k), and peak RSS. After the ticks the incrementally kept ranking is compared,
+ * entry by entry, with one built from scratch. Writes bench/results/risk.json and risk.md.
  *
  * Options: BENCH_SIZES=100000,1000000 (default), BENCH_TICKS=5.
  */
@@ -116,6 +119,19 @@ function topEndangeredScan(screens: (AccountScreen | null)[], k: number): number
   return top;
 }
 
+/** Entry by entry, `kept` against a ranking built from scratch out of `entries` (a function, so both lists die with it). */
+function sameRanking(kept: EndangeredRanking, entries: Parameters<EndangeredRanking["reset"]>[0]): boolean {
+  const fresh = new EndangeredRanking();
+  fresh.reset(entries);
+  const a = kept.all();
+  const b = fresh.all();
+  if (a.length !== b.length) return false;
+  for (let j = 0; j < a.length; j++) {
+    if (a[j].address !== b[j].address || a[j].tier !== b[j].tier || a[j].healthFactor !== b[j].healthFactor) return false;
+  }
+  return true;
+}
+
 interface SizeResult {
   accounts: number;
   generateMs: number;
@@ -129,9 +145,24 @@ interface SizeResult {
   peakRssAfterBuildMB: number;
   exactChecksAtBuild: number;
   tiers: Record<Tier, number>;
+  /** EndangeredRanking.reset over every screen (the first load) */
   rankingResetMs: number;
-  tick: { holders: number; prepareEnvMs: number[]; screenHoldersMs: number[]; totalMs: number[]; cpuMs: number[]; medianTotalMs: number; medianCpuMs: number; rankingResetMs: number[] };
+  tick: {
+    holders: number;
+    prepareEnvMs: number[];
+    screenHoldersMs: number[];
+    /** set() of every touched account + flush(): the ranking's order is current afterwards */
+    rankingMs: number[];
+    totalMs: number[];
+    cpuMs: number[];
+    medianTotalMs: number;
+    medianCpuMs: number;
+  };
+  /** after the ticks: the incrementally kept ranking equals, entry by entry, one built from scratch */
+  rankingMatchesRebuild: boolean;
   top100: { rankingMedianMs: number; rankingP99Ms: number; scanMedianMs: number; sameAsRanking: boolean };
+  /** one account's health factor changes, then top-100 (incremental path: one splice, no rebuild) */
+  singleUpdate: { medianMs: number; p99Ms: number; samples: number };
   stress?: {
     scenarios: number;
     coldMs: number;
@@ -185,15 +216,18 @@ function benchSize(n: number, volatility: ReturnType<typeof estimateVolatility>)
   log(`[${n}] build ${buildMs} ms (cpu ${buildCpuMs} ms; compile ${compileMs}, env ${prepareEnvMs}, screenAll ${firstScreenAllMs}), rss ${rssAfterBuildMB} MB (peak so far ${peakRssAfterBuildMB} MB), tiers ${JSON.stringify(tiers)}`);
 
   const ranking = new EndangeredRanking();
-  const entries = () =>
-    screens.map((s, i) => ({ address: book.addresses[i]!, tier: s!.tier, healthFactor: s!.healthFactor }));
+  // keyed by the compiled book's slots: a tick then hashes no address
+  const entries = (bySlot: boolean) =>
+    screens.map((s, i) => ({ address: book.addresses[i]!, tier: s!.tier, healthFactor: s!.healthFactor, slot: bySlot ? i : undefined }));
   t = performance.now();
-  ranking.reset(entries());
+  ranking.reset(entries(true));
   const rankingResetMs = ms(t);
+  log(`[${n}] ranking reset (${ranking.size} ranked): ${rankingResetMs} ms`);
 
-  // ---- ticks: one asset every account holds moves ±0.5%, the others stay
+  // ---- ticks: one asset every account holds moves ±0.5%, the others stay; the ranking follows
   const ethIdx = assetIndexOf(book, TICK_ASSET);
-  const tick: SizeResult["tick"] = { holders: book.holders[ethIdx].size, prepareEnvMs: [], screenHoldersMs: [], totalMs: [], cpuMs: [], medianTotalMs: 0, medianCpuMs: 0, rankingResetMs: [] };
+  const tick: SizeResult["tick"] = { holders: book.holders[ethIdx].size, prepareEnvMs: [], screenHoldersMs: [], rankingMs: [], totalMs: [], cpuMs: [], medianTotalMs: 0, medianCpuMs: 0 };
+  const round2 = (x: number) => Math.round(x * 100) / 100;
   for (let k = 0; k < TICKS; k++) {
     const factor = k % 2 === 0 ? 0.995 : 1.0;
     const tickInput: EnvironmentInput = { ...input, now: GENERATED_NOW + 1 + k, observations: generateObservations(GENERATED_NOW + 1 + k, { [TICK_ASSET]: factor }) };
@@ -201,19 +235,28 @@ function benchSize(n: number, volatility: ReturnType<typeof estimateVolatility>)
     const a = performance.now();
     const tickEnv = prepareEnvironment(config, tickInput);
     const b = performance.now();
-    screenHolders(book, ethIdx, tickEnv, screens);
+    const touched = screenHolders(book, ethIdx, tickEnv, screens);
     const c = performance.now();
+    for (let j = 0; j < touched.length; j++) {
+      const slot = touched[j];
+      const s = screens[slot]!;
+      ranking.set(book.addresses[slot]!, s.tier, s.healthFactor, slot);
+    }
+    ranking.flush();
+    const d = performance.now();
     tick.cpuMs.push(cpuMs(cpu));
-    tick.prepareEnvMs.push(Math.round((b - a) * 100) / 100);
-    tick.screenHoldersMs.push(Math.round((c - b) * 100) / 100);
-    tick.totalMs.push(Math.round((c - a) * 100) / 100);
-    t = performance.now();
-    ranking.reset(entries());
-    tick.rankingResetMs.push(ms(t));
+    tick.prepareEnvMs.push(round2(b - a));
+    tick.screenHoldersMs.push(round2(c - b));
+    tick.rankingMs.push(round2(d - c));
+    tick.totalMs.push(round2(d - a));
   }
   tick.medianTotalMs = median(tick.totalMs);
   tick.medianCpuMs = median(tick.cpuMs);
-  log(`[${n}] tick (${tick.holders} holders): total ${tick.totalMs.join(", ")} ms (cpu ${tick.cpuMs.join(", ")}; env ${tick.prepareEnvMs.join(", ")}; screen ${tick.screenHoldersMs.join(", ")}); ranking reset ${tick.rankingResetMs.join(", ")} ms`);
+  log(`[${n}] tick (${tick.holders} holders): total ${tick.totalMs.join(", ")} ms (cpu ${tick.cpuMs.join(", ")}; env ${tick.prepareEnvMs.join(", ")}; screen ${tick.screenHoldersMs.join(", ")}; ranking ${tick.rankingMs.join(", ")})`);
+
+  // correctness, not timed: the kept order is the order a fresh build (keyed by address) gives
+  const rankingMatchesRebuild = sameRanking(ranking, entries(false));
+  log(`[${n}] ranking after ticks equals a fresh rebuild: ${rankingMatchesRebuild}`);
 
   // ---- top-100 endangered
   const rankingTimes: number[] = [];
@@ -239,6 +282,33 @@ function benchSize(n: number, volatility: ReturnType<typeof estimateVolatility>)
     sameAsRanking: fromScan.length === fromRanking.length && new Set(fromScan).size === new Set([...fromScan, ...fromRanking]).size,
   };
   log(`[${n}] top-100: ranking ${top100.rankingMedianMs} ms (p99 ${top100.rankingP99Ms}), scan ${top100.scanMedianMs} ms, same set ${top100.sameAsRanking}`);
+
+  // ---- one account changes, then top-100: set + incremental flush (binary search + one splice) + walk
+  const rand = seededRandom(99);
+  const singleTimes: number[] = [];
+  for (let k = 0; k < 200; k++) {
+    const slot = Math.floor(rand() * screens.length);
+    const s = screens[slot]!;
+    if (s.healthFactor === null) continue;
+    t = performance.now();
+    ranking.set(book.addresses[slot]!, s.tier, s.healthFactor * (1 + (rand() - 0.5) * 1e-6), slot);
+    ranking.top(Number.MAX_VALUE, 100);
+    singleTimes.push(performance.now() - t);
+  }
+  const singleSorted = [...singleTimes].sort((a, b) => a - b);
+  const singleUpdate = {
+    medianMs: Math.round(median(singleTimes) * 1000) / 1000,
+    p99Ms: Math.round(singleSorted[Math.floor(singleSorted.length * 0.99)] * 1000) / 1000,
+    samples: singleTimes.length,
+  };
+  log(`[${n}] one account updated + top-100: ${singleUpdate.medianMs} ms (p99 ${singleUpdate.p99Ms})`);
+  // put the true values back, so the ranking again describes the screens
+  for (let slot = 0; slot < screens.length; slot++) {
+    const s = screens[slot]!;
+    ranking.set(book.addresses[slot]!, s.tier, s.healthFactor, slot);
+  }
+  ranking.flush();
+
 
   // ---- stress library with cascades (100k only: the target is stated there)
   let stress: SizeResult["stress"];
@@ -307,7 +377,9 @@ function benchSize(n: number, volatility: ReturnType<typeof estimateVolatility>)
     tiers,
     rankingResetMs,
     tick,
+    rankingMatchesRebuild,
     top100,
+    singleUpdate,
     stress,
     peakRssMB: peakRssMB(),
   };
@@ -336,10 +408,11 @@ function markdown(result: { startedAt: string; machine: Record<string, unknown>;
     lines.push(`| full build (compileBook + prepareEnvironment + screenAll) | ${s.accounts.toLocaleString("en")} | ${s.buildMs} ms | ${s.buildCpuMs} ms | ${big ? `${targets.build1M_ms} ms` : "—"} | ${big ? verdict(s.buildMs, targets.build1M_ms) : ""} |`);
     lines.push(`| RSS of the built book (process, after GC; peak during generation + build) | ${s.accounts.toLocaleString("en")} | ${s.rssAfterBuildMB} MB (peak ${s.peakRssAfterBuildMB} MB; whole run ${s.peakRssMB} MB) | | ${big ? `${targets.build1M_rssMB} MB` : "—"} | ${big ? verdict(s.peakRssAfterBuildMB, targets.build1M_rssMB) : ""} |`);
     const tickTarget = big ? targets.tick1M_ms : targets.tick100k_ms;
-    lines.push(`| price tick of ${TICK_ASSET} (every account holds it), median of ${s.tick.totalMs.length} | ${s.accounts.toLocaleString("en")} | ${s.tick.medianTotalMs} ms (env ${median(s.tick.prepareEnvMs)} + screen ${median(s.tick.screenHoldersMs)}) | ${s.tick.medianCpuMs} ms | ${tickTarget} ms | ${verdict(s.tick.medianTotalMs, tickTarget)} |`);
+    lines.push(`| price tick of ${TICK_ASSET} (every account holds it) end to end, ranking kept ordered, median of ${s.tick.totalMs.length} | ${s.accounts.toLocaleString("en")} | ${s.tick.medianTotalMs} ms (env ${median(s.tick.prepareEnvMs)} + screen ${median(s.tick.screenHoldersMs)} + ranking ${median(s.tick.rankingMs)}) | ${s.tick.medianCpuMs} ms | ${tickTarget} ms | ${verdict(s.tick.medianTotalMs, tickTarget)} |`);
     lines.push(`| top-100 endangered (api/book/ranking.ts \`top\`), median | ${s.accounts.toLocaleString("en")} | ${s.top100.rankingMedianMs} ms (p99 ${s.top100.rankingP99Ms}) | | ${targets.top100_ms} ms | ${verdict(s.top100.rankingMedianMs, targets.top100_ms)} |`);
     lines.push(`| top-100 by a scan of all screens (no ordered structure) | ${s.accounts.toLocaleString("en")} | ${s.top100.scanMedianMs} ms | | — | |`);
-    lines.push(`| ranking rebuild after a tick (sort) | ${s.accounts.toLocaleString("en")} | ${median(s.tick.rankingResetMs)} ms | | — | |`);
+    lines.push(`| one account updated, then top-100 (incremental path), median of ${s.singleUpdate.samples} | ${s.accounts.toLocaleString("en")} | ${s.singleUpdate.medianMs} ms (p99 ${s.singleUpdate.p99Ms}) | | ${targets.top100_ms} ms | ${verdict(s.singleUpdate.medianMs, targets.top100_ms)} |`);
+    lines.push(`| ranking built from scratch (\`reset\`: one native sort of packed 64-bit keys) | ${s.accounts.toLocaleString("en")} | ${s.rankingResetMs} ms | | — | |`);
     if (s.stress) {
       lines.push(`| default stress library with cascades (${s.stress.scenarios} scenarios), warm | ${s.accounts.toLocaleString("en")} | ${s.stress.warmMs} ms (cold ${s.stress.coldMs}) | ${s.stress.warmCpuMs} ms (cold ${s.stress.coldCpuMs}) | ${targets.stressLibrary100k_ms} ms | ${verdict(s.stress.warmMs, targets.stressLibrary100k_ms)} |`);
     }
@@ -354,7 +427,8 @@ function markdown(result: { startedAt: string; machine: Record<string, unknown>;
     lines.push(`- generation (not timed against a target): ${s.generateMs} ms`);
     lines.push(`- build: compileBook ${s.compileMs} ms, prepareEnvironment ${s.prepareEnvMs} ms, first screenAll ${s.firstScreenAllMs} ms (${s.exactChecksAtBuild} exact re-checks near a tier boundary)`);
     lines.push(`- tiers: ${Object.entries(s.tiers).map(([k, v]) => `${k} ${v}`).join(", ")}`);
-    lines.push(`- ticks: ${s.tick.holders} holders re-screened; total ${s.tick.totalMs.join(", ")} ms; prepareEnvironment ${s.tick.prepareEnvMs.join(", ")} ms; screenHolders ${s.tick.screenHoldersMs.join(", ")} ms`);
+    lines.push(`- ticks: ${s.tick.holders} holders re-screened; total ${s.tick.totalMs.join(", ")} ms; prepareEnvironment ${s.tick.prepareEnvMs.join(", ")} ms; screenHolders ${s.tick.screenHoldersMs.join(", ")} ms; ranking set + flush ${s.tick.rankingMs.join(", ")} ms`);
+    lines.push(`- ranking after the ticks equals one rebuilt from scratch, entry by entry: ${s.rankingMatchesRebuild ? "yes" : "NO"}; top-100 from the ranking and from a scan of the screens are the same set: ${s.top100.sameAsRanking ? "yes" : "NO"}`);
     if (s.stress) {
       lines.push(`- stress: system totals + action ${s.stress.systemMs} ms → ${s.stress.action} (CR ${s.stress.coverageRatio} with a $50M fund)`, "");
       lines.push("| scenario | rounds | liquidated | D(s) USD | exact |", "|---|---|---|---|---|");

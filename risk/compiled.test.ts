@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { D } from "./decimal.js";
 import { prepareEnvironment, type PreparedEnvironment } from "./environment.js";
 import { accountHealth, evaluateAccount } from "./evaluateAccount.js";
-import { assetIndexOf, compileBook, screenAccount, screenAll, screenHolders, slotOf, updateCompiledAccount } from "./compiled.js";
+import { AddressIndex, assetIndexOf, compileBook, HolderList, screenAccount, screenAll, screenHolders, slotOf, updateCompiledAccount } from "./compiled.js";
 import { address, CHAIN_L1, CHAINS, envInput, freshChains, generateAccounts, NOW, testConfig } from "./testing.js";
 import type { AccountState, VolatilityEstimate } from "./types.js";
 
@@ -157,6 +157,21 @@ describe("compiled book maintenance", () => {
     expect(screenAll(book, env).filter(Boolean).length).toBe(3);
   });
 
+  test("boundary: a position in an unknown market is rejected, names the key, and leaves a replaced account out", () => {
+    const accounts = generateAccounts(3, 2);
+    const book = compileBook(accounts, config);
+    const bad: AccountState = {
+      ...accounts[1],
+      positions: [{ chainId: CHAIN_L1, marketId: 99, asset: "ETH", sizeRaw: 10n ** 18n, entryPriceRaw: 3000n * 10n ** 8n, priceDecimals: 8, fundingIndexX18: 0n }],
+    };
+    expect(() => updateCompiledAccount(book, bad.address, bad)).toThrow(new RegExp(`market '${CHAIN_L1}:99'.*expected one of`));
+    expect(slotOf(book, bad.address)).toBeUndefined();
+    const screens = screenAll(book, env);
+    expect(screens.filter(Boolean).length).toBe(2);
+    expect(screens[0]!.tier).toBe(evaluateAccount(accounts[0], env).tier);
+    expect(screens[2]!.tier).toBe(evaluateAccount(accounts[2], env).tier);
+  });
+
   test("boundary: an environment from another config is refused", () => {
     const book = compileBook([], config);
     const other = prepareEnvironment({ ...config, chains: { [CHAIN_L1]: config.chains[CHAIN_L1] } }, envInput());
@@ -170,5 +185,71 @@ describe("compiled book maintenance", () => {
     const s = screenAll(book, env)[0]!;
     expect(Number.isFinite(s.healthMUsd)).toBe(true);
     expect(s.tier).toBe(evaluateAccount(a, env).tier);
+  });
+});
+
+describe("compiled book indexes", () => {
+  test("property: AddressIndex answers like a Map under sets, replacements, deletes and growth", () => {
+    const op = fc.record({ kind: fc.constantFrom("set", "set", "delete"), key: fc.integer({ min: 0, max: 300 }), slot: fc.integer({ min: 0, max: 400 }) });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 600 }), (ops) => {
+        const index = new AddressIndex(2); // starts small: many rehashes and long probe runs
+        const truth = new Map<string, number>();
+        const key = (k: number) => address(k).toLowerCase();
+        for (const o of ops) {
+          if (o.kind === "set") {
+            // a slot belongs to one key at a time, as in the book
+            for (const [k, v] of truth) {
+              if (v === o.slot && k !== key(o.key)) {
+                index.delete(k);
+                truth.delete(k);
+              }
+            }
+            index.set(key(o.key), o.slot);
+            truth.set(key(o.key), o.slot);
+          } else {
+            expect(index.delete(key(o.key))).toBe(truth.delete(key(o.key)));
+          }
+        }
+        expect(index.size).toBe(truth.size);
+        for (let k = 0; k <= 300; k++) expect(index.get(key(k))).toBe(truth.get(key(k)));
+      }),
+    );
+  });
+
+  test("property: HolderList holds exactly the slots a Set would", () => {
+    const op = fc.record({ add: fc.boolean(), slot: fc.integer({ min: 0, max: 100 }) });
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 300 }), (ops) => {
+        const list = new HolderList(4);
+        const truth = new Set<number>();
+        for (const o of ops) {
+          if (o.add) {
+            list.add(o.slot);
+            truth.add(o.slot);
+          } else {
+            expect(list.delete(o.slot)).toBe(truth.delete(o.slot));
+          }
+        }
+        expect(list.size).toBe(truth.size);
+        expect([...list].sort((a, b) => a - b)).toEqual([...truth].sort((a, b) => a - b));
+        expect([...list.slots()].sort((a, b) => a - b)).toEqual([...truth].sort((a, b) => a - b));
+        for (let s = 0; s <= 100; s++) expect(list.has(s)).toBe(truth.has(s));
+      }),
+    );
+  });
+
+  test("behavior: compileBook with a repeated address keeps the last state, as updateCompiledAccount would", () => {
+    const config = testConfig();
+    const env = prepareEnvironment(config, envInput());
+    const [a, b, c] = generateAccounts(3, 17);
+    const again = { ...c, address: a.address.toUpperCase().replace("0X", "0x") as typeof a.address };
+    const book = compileBook([a, b, again], config);
+    expect(book.size).toBe(2);
+    expect(slotOf(book, a.address)).toBe(0);
+    expect(book.states[0]).toBe(again);
+    const incremental = compileBook([a, b], config);
+    updateCompiledAccount(incremental, again.address, again);
+    expect(screenAll(book, env)).toEqual(screenAll(incremental, env));
   });
 });

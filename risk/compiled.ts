@@ -4,13 +4,17 @@
  * a relative band of a tier boundary — so a screen's tier is never wrong, and the float numbers are
  * only used for ranking, lists and stress. Measured against decimal.js and bigint fixed point in
  * bench/results/representation.md.
+ *
+ * Built for a million accounts (bench/results/risk.md): compileBook counts first and writes straight
+ * into typed arrays carved from one ArrayBuffer, addresses go into an open-addressing index, and
+ * holder lists are Int32Arrays; no per-account intermediate objects on the way.
  */
 import type Decimal from "decimal.js";
 import { D, fromRaw } from "./decimal.js";
 import { configOrder, type PreparedEnvironment } from "./environment.js";
 import { UnknownAssetError, UnknownChainError, UnknownMarketError } from "./errors.js";
 import { accountHealth, sizeAdjustedMarginRatio } from "./evaluateAccount.js";
-import type { AccountScreen, AccountState, AssetSymbol, ChainId, Hex, MarketKey, RiskConfig, Tier } from "./types.js";
+import type { AccountScreen, AccountState, AssetSymbol, BalanceItem, ChainId, Hex, MarketKey, PositionItem, RiskConfig, Tier } from "./types.js";
 
 /**
  * A float health number within `SCREEN_BAND · Σ|terms| + SCREEN_ABS_USD` of 0 is re-checked exactly.
@@ -36,7 +40,8 @@ export interface CompiledBook {
   /** account slots (including freed ones) */
   size: number;
   addresses: (Hex | null)[];
-  indexOf: Map<Hex, number>;
+  /** lowercase address → slot */
+  indexOf: AddressIndex;
   /** the exact state, kept aside (raw bigints) for the exact re-check and reports */
   states: (AccountState | null)[];
   freeSlots: number[];
@@ -68,10 +73,187 @@ export interface CompiledBook {
   /** dead entries waiting for compaction */
   garbage: number;
   /** accounts holding each asset (collateral, debt or a perp on it): reprice only them on a tick */
-  holders: Set<number>[];
+  holders: HolderList[];
   /** exact re-checks performed (near a tier boundary) since the book was built */
   exactChecks: number;
   bindings: WeakMap<PreparedEnvironment, Float64Array>;
+}
+
+/**
+ * The slots holding one asset: a dense Int32Array (iteration is a typed-array walk) with a
+ * slot → position index, so add, delete and has are O(1) (delete swaps the last slot in).
+ * Iterable and sized like the `Set<number>` it replaces; the order is not insertion order.
+ * Memory: 4 bytes per listed slot + 4 bytes per book slot.
+ */
+export class HolderList implements Iterable<number> {
+  private list: Int32Array;
+  /** position + 1 of each slot in `list`, 0 when absent */
+  private where: Int32Array;
+  private count = 0;
+
+  constructor(slotCapacity = 16) {
+    this.list = new Int32Array(Math.max(16, slotCapacity));
+    this.where = new Int32Array(Math.max(16, slotCapacity));
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  has(slot: number): boolean {
+    return slot < this.where.length && this.where[slot] !== 0;
+  }
+
+  add(slot: number): void {
+    if (slot >= this.where.length) this.where = grow(this.where, slot + 1);
+    if (this.where[slot] !== 0) return;
+    if (this.count === this.list.length) this.list = grow(this.list, this.count + 1);
+    this.list[this.count++] = slot;
+    this.where[slot] = this.count;
+  }
+
+  delete(slot: number): boolean {
+    const p = slot < this.where.length ? this.where[slot] : 0;
+    if (p === 0) return false;
+    const last = this.list[--this.count];
+    this.list[p - 1] = last;
+    this.where[last] = p;
+    this.where[slot] = 0;
+    return true;
+  }
+
+  clear(): void {
+    this.where.fill(0);
+    this.count = 0;
+  }
+
+  /** The slots as a view, valid until the next add/delete/clear. */
+  slots(): Int32Array {
+    return this.list.subarray(0, this.count);
+  }
+
+  [Symbol.iterator](): Iterator<number> {
+    return this.slots()[Symbol.iterator]();
+  }
+}
+
+/**
+ * String key → slot (the book: lowercase address → slot): an open-addressing table (linear probing,
+ * backward-shift delete) in one Int32Array of (slot + 1, hash) pairs, each slot's key kept by slot.
+ * A `Map<string, number>` of a million 42-character keys took 0.4–2 s to fill (rehashes of a large
+ * backing store, under GC); this one hashes each key once per call (FNV-1a + murmur finaliser),
+ * finds the hash in the bucket's own cache line and never allocates per entry.
+ */
+export class AddressIndex {
+  /** per bucket: [slot + 1 (0 = empty), hash] */
+  private table: Int32Array;
+  private mask: number;
+  private keys: (string | undefined)[] = [];
+  private count = 0;
+
+  constructor(expected = 16) {
+    let buckets = 32;
+    while (buckets < expected * 2) buckets *= 2;
+    this.table = new Int32Array(2 * buckets);
+    this.mask = buckets - 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: string): number | undefined {
+    const h = hashKey(key);
+    const { table, mask, keys } = this;
+    for (let b = h & mask; ; b = (b + 1) & mask) {
+      const e = table[2 * b];
+      if (e === 0) return undefined;
+      if (table[2 * b + 1] === h && keys[e - 1] === key) return e - 1;
+    }
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Maps `key` to `slot` (replacing its previous slot, if any). */
+  set(key: string, slot: number): void {
+    const h = hashKey(key);
+    if ((this.count + 1) * 2 > this.mask + 1) this.rehash(2 * (this.mask + 1));
+    const { table, mask } = this;
+    let b = h & mask;
+    for (; table[2 * b] !== 0; b = (b + 1) & mask) {
+      const e = table[2 * b] - 1;
+      if (table[2 * b + 1] === h && this.keys[e] === key) {
+        this.keys[e] = undefined;
+        break;
+      }
+    }
+    if (table[2 * b] === 0) this.count++;
+    table[2 * b] = slot + 1;
+    table[2 * b + 1] = h;
+    this.keys[slot] = key;
+  }
+
+  delete(key: string): boolean {
+    const h = hashKey(key);
+    const { table, mask } = this;
+    let b = h & mask;
+    for (; ; b = (b + 1) & mask) {
+      const e = table[2 * b];
+      if (e === 0) return false;
+      if (table[2 * b + 1] === h && this.keys[e - 1] === key) break;
+    }
+    this.keys[table[2 * b] - 1] = undefined;
+    this.count--;
+    // backward shift: move later entries of the probe run into the hole when their home allows it
+    let hole = b;
+    for (let j = (hole + 1) & mask; table[2 * j] !== 0; j = (j + 1) & mask) {
+      const home = table[2 * j + 1] & mask;
+      const movable = hole <= j ? home <= hole || home > j : home <= hole && home > j;
+      if (movable) {
+        table[2 * hole] = table[2 * j];
+        table[2 * hole + 1] = table[2 * j + 1];
+        hole = j;
+      }
+    }
+    table[2 * hole] = 0;
+    table[2 * hole + 1] = 0;
+    return true;
+  }
+
+  clear(): void {
+    this.table.fill(0);
+    this.keys = [];
+    this.count = 0;
+  }
+
+  private rehash(buckets: number) {
+    const old = this.table;
+    const table = new Int32Array(2 * buckets);
+    const mask = buckets - 1;
+    for (let i = 0; i < old.length; i += 2) {
+      const e = old[i];
+      if (e === 0) continue;
+      let b = old[i + 1] & mask;
+      while (table[2 * b] !== 0) b = (b + 1) & mask;
+      table[2 * b] = e;
+      table[2 * b + 1] = old[i + 1];
+    }
+    this.table = table;
+    this.mask = mask;
+  }
+}
+
+/** FNV-1a over the UTF-16 code units, then murmur3's finaliser (spreads the low bits the mask keeps). */
+function hashKey(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) | 0;
 }
 
 function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(arr: T, need: number): T {
@@ -83,13 +265,25 @@ function grow<T extends Float64Array | Int32Array | Uint16Array | Uint8Array>(ar
 }
 
 /**
- * Compiles accounts into the dense representation (slots in input order). Throws UnknownChainError /
- * UnknownAssetError / UnknownMarketError for items the config does not list.
+ * Compiles accounts into the dense representation (slots in input order; a repeated address
+ * replaces the earlier state, as {@link updateCompiledAccount} would). The typed arrays are sized
+ * from a first counting pass and written in place: no per-account intermediate objects. Throws
+ * UnknownChainError / UnknownAssetError / UnknownMarketError for items the config does not list.
  * Example: `const book = compileBook(accounts, config); screenAll(book, env)`.
  */
 export function compileBook(accounts: readonly AccountState[], config: RiskConfig): CompiledBook {
   const { assetOrder, chainOrder } = configOrder(config);
   const marketKeys = Object.keys(config.markets).sort();
+  let items = 0;
+  let positions = 0;
+  for (let i = 0; i < accounts.length; i++) {
+    const a = accounts[i];
+    items += a.collateral.length + a.debt.length;
+    positions += a.positions.length;
+  }
+  const slots = Math.max(16, accounts.length);
+  const itemCap = Math.max(16, items);
+  const posCap = Math.max(16, positions);
   const book: CompiledBook = {
     config,
     assetOrder,
@@ -106,124 +300,196 @@ export function compileBook(accounts: readonly AccountState[], config: RiskConfi
     }),
     size: 0,
     addresses: [],
-    indexOf: new Map(),
+    indexOf: new AddressIndex(accounts.length),
     states: [],
     freeSlots: [],
-    itemStart: new Int32Array(Math.max(16, accounts.length)),
-    itemCount: new Int32Array(Math.max(16, accounts.length)),
-    posStart: new Int32Array(Math.max(16, accounts.length)),
-    posCount: new Int32Array(Math.max(16, accounts.length)),
-    itemUsed: 0,
-    itemKind: new Uint8Array(16),
-    itemAsset: new Uint16Array(16),
-    itemChain: new Uint16Array(16),
-    itemAmount: new Float64Array(16),
-    posUsed: 0,
-    posMarket: new Uint16Array(16),
-    posAsset: new Uint16Array(16),
-    posChain: new Uint16Array(16),
-    posSize: new Float64Array(16),
-    posEntry: new Float64Array(16),
-    posFundingCarried: new Float64Array(16),
-    posMr: new Float64Array(16),
-    posIr: new Float64Array(16),
+    ...dense(slots, itemCap, posCap),
     garbage: 0,
-    holders: assetOrder.map(() => new Set<number>()),
+    holders: assetOrder.map(() => new HolderList(slots)),
     exactChecks: 0,
     bindings: new WeakMap(),
   };
-  for (const account of accounts) updateCompiledAccount(book, account.address, account);
+  for (let i = 0; i < accounts.length; i++) {
+    const account = accounts[i];
+    const key = lowerAddress(account.address);
+    if (book.indexOf.has(key)) {
+      updateCompiledAccount(book, account.address, account);
+      continue;
+    }
+    // a fresh slot at the end: the same bookkeeping as updateCompiledAccount, without its checks
+    const slot = book.size;
+    writeAccount(book, slot, account);
+    book.size = slot + 1;
+    book.indexOf.set(key, slot);
+    book.addresses.push(account.address);
+    book.states.push(account);
+  }
   return book;
 }
 
-function toFloat(raw: bigint, decimals: number): number {
-  return Number(raw) / 10 ** decimals;
+/**
+ * The per-slot, item and position arrays as views of one ArrayBuffer: V8 counts ArrayBuffers as
+ * external memory and runs a full (atomic) GC when it jumps by more than ~100 MB, which on a heap
+ * holding a million AccountStates costs ~1 s each; one buffer triggers at most one.
+ */
+function dense(slots: number, itemCap: number, posCap: number) {
+  const bytes = 8 * (itemCap + 5 * posCap) + 4 * 4 * slots + 2 * (2 * itemCap + 3 * posCap) + itemCap;
+  const buffer = new ArrayBuffer(bytes);
+  let at = 0;
+  const take = <T>(Ctor: new (b: ArrayBuffer, offset: number, length: number) => T, width: number, length: number): T => {
+    const view = new Ctor(buffer, at, length);
+    at += width * length;
+    return view;
+  };
+  // widest first, so every view is aligned to its element size
+  return {
+    itemAmount: take(Float64Array, 8, itemCap),
+    posSize: take(Float64Array, 8, posCap),
+    posEntry: take(Float64Array, 8, posCap),
+    posFundingCarried: take(Float64Array, 8, posCap),
+    posMr: take(Float64Array, 8, posCap),
+    posIr: take(Float64Array, 8, posCap),
+    itemStart: take(Int32Array, 4, slots),
+    itemCount: take(Int32Array, 4, slots),
+    posStart: take(Int32Array, 4, slots),
+    posCount: take(Int32Array, 4, slots),
+    itemAsset: take(Uint16Array, 2, itemCap),
+    itemChain: take(Uint16Array, 2, itemCap),
+    posMarket: take(Uint16Array, 2, posCap),
+    posAsset: take(Uint16Array, 2, posCap),
+    posChain: take(Uint16Array, 2, posCap),
+    itemKind: take(Uint8Array, 1, itemCap),
+    itemUsed: 0,
+    posUsed: 0,
+  };
 }
 
-function writeAccount(book: CompiledBook, slot: number, account: AccountState) {
-  const where = `account ${account.address}`;
-  const assetIdx = (asset: AssetSymbol) => {
-    const i = book.assetIndex.get(asset);
-    if (i === undefined) throw new UnknownAssetError(asset, book.assetOrder, where);
-    return i;
-  };
-  const chainIdx = (chainId: ChainId) => {
-    const i = book.chainIndex.get(chainId);
-    if (i === undefined) throw new UnknownChainError(chainId, book.chainOrder, where);
-    return i;
-  };
-  // validate everything before touching the arrays, so a bad account leaves the book unchanged
-  const items = [
-    ...account.collateral.map((b) => ({ kind: KIND_COLLATERAL, b })),
-    ...account.debt.map((b) => ({ kind: KIND_DEBT, b })),
-  ].map(({ kind, b }) => ({ kind, a: assetIdx(b.asset), c: chainIdx(b.chainId), amount: toFloat(b.amountRaw, b.decimals) }));
-  const positions = account.positions.map((p) => {
-    const key = `${p.chainId}:${p.marketId}`;
-    const m = book.marketIndex.get(key);
-    if (m === undefined) throw new UnknownMarketError(key, book.marketKeys, where);
-    const market = book.marketParams[m];
-    let mr = market.mmrFloat;
-    let ir = market.imrFloat;
-    if (!market.imf.isZero()) {
-      // Drift's premium depends on the size: the same decimal function as evaluateAccount, then float
-      const absN = fromRaw(p.sizeRaw < 0n ? -p.sizeRaw : p.sizeRaw, 18);
-      mr = sizeAdjustedMarginRatio(market.mmr, market.imf, absN).toNumber();
-      ir = sizeAdjustedMarginRatio(market.imr, market.imf, absN).toNumber();
-    }
-    return {
-      m,
-      a: assetIdx(market.asset),
-      c: chainIdx(p.chainId),
-      n: toFloat(p.sizeRaw, 18),
-      entry: toFloat(p.entryPriceRaw, p.priceDecimals),
-      carried: toFloat(p.sizeRaw, 18) * toFloat(p.fundingIndexX18, 18),
-      mr,
-      ir,
-    };
-  });
+/** 10^d as `10 ** d` computes it (the same floats as before the table), for the decimals tokens use. */
+const POW10: readonly number[] = Array.from({ length: 78 }, (_, d) => 10 ** d);
 
-  const iStart = book.itemUsed;
-  const need = iStart + items.length;
+/** raw / 10^decimals as a float: one bigint → double rounding, then one division. */
+function toFloat(raw: bigint, decimals: number): number {
+  return Number(raw) / (decimals < POW10.length ? POW10[decimals] : 10 ** decimals);
+}
+
+function ensureItemCapacity(book: CompiledBook, need: number) {
+  if (book.itemKind.length >= need) return;
   book.itemKind = grow(book.itemKind, need);
   book.itemAsset = grow(book.itemAsset, need);
   book.itemChain = grow(book.itemChain, need);
   book.itemAmount = grow(book.itemAmount, need);
-  items.forEach((it, k) => {
-    book.itemKind[iStart + k] = it.kind;
-    book.itemAsset[iStart + k] = it.a;
-    book.itemChain[iStart + k] = it.c;
-    book.itemAmount[iStart + k] = it.amount;
-    book.holders[it.a].add(slot);
-  });
-  book.itemUsed = need;
-  book.itemStart[slot] = iStart;
-  book.itemCount[slot] = items.length;
+}
 
+function ensurePositionCapacity(book: CompiledBook, need: number) {
+  if (book.posMarket.length >= need) return;
+  book.posMarket = grow(book.posMarket, need);
+  book.posAsset = grow(book.posAsset, need);
+  book.posChain = grow(book.posChain, need);
+  book.posSize = grow(book.posSize, need);
+  book.posEntry = grow(book.posEntry, need);
+  book.posFundingCarried = grow(book.posFundingCarried, need);
+  book.posMr = grow(book.posMr, need);
+  book.posIr = grow(book.posIr, need);
+}
+
+function assetIdx(book: CompiledBook, asset: AssetSymbol, account: AccountState): number {
+  const i = book.assetIndex.get(asset);
+  if (i === undefined) throw new UnknownAssetError(asset, book.assetOrder, `account ${account.address}`);
+  return i;
+}
+
+function chainIdx(book: CompiledBook, chainId: ChainId, account: AccountState): number {
+  const i = book.chainIndex.get(chainId);
+  if (i === undefined) throw new UnknownChainError(chainId, book.chainOrder, `account ${account.address}`);
+  return i;
+}
+
+function writeItem(book: CompiledBook, k: number, kind: number, b: BalanceItem, account: AccountState) {
+  const a = assetIdx(book, b.asset, account);
+  const c = chainIdx(book, b.chainId, account);
+  book.itemKind[k] = kind;
+  book.itemAsset[k] = a;
+  book.itemChain[k] = c;
+  book.itemAmount[k] = toFloat(b.amountRaw, b.decimals);
+}
+
+/** Per book: chainId → marketId → index in marketKeys (no `${chainId}:${marketId}` string per position). */
+const marketLookups = new WeakMap<CompiledBook, Map<ChainId, Map<number, number>>>();
+
+function marketOf(book: CompiledBook, p: PositionItem, account: AccountState): number {
+  let byChain = marketLookups.get(book);
+  if (byChain === undefined) {
+    byChain = new Map();
+    book.marketKeys.forEach((key, m) => {
+      const market = book.config.markets[key];
+      // the string key is the truth: a market whose key and (chainId, marketId) disagree is found by key only
+      if (key !== `${market.chainId}:${market.marketId}`) return;
+      let byId = byChain!.get(market.chainId);
+      if (byId === undefined) byChain!.set(market.chainId, (byId = new Map()));
+      byId.set(market.marketId, m);
+    });
+    marketLookups.set(book, byChain);
+  }
+  const m = byChain.get(p.chainId)?.get(p.marketId);
+  if (m !== undefined) return m;
+  const key = `${p.chainId}:${p.marketId}`;
+  const byKey = book.marketIndex.get(key);
+  if (byKey === undefined) throw new UnknownMarketError(key, book.marketKeys, `account ${account.address}`);
+  return byKey;
+}
+
+function writePosition(book: CompiledBook, j: number, p: PositionItem, account: AccountState) {
+  const m = marketOf(book, p, account);
+  const market = book.marketParams[m];
+  const a = assetIdx(book, market.asset, account);
+  const c = chainIdx(book, p.chainId, account);
+  let mr = market.mmrFloat;
+  let ir = market.imrFloat;
+  if (!market.imf.isZero()) {
+    // Drift's premium depends on the size: the same decimal function as evaluateAccount, then float
+    const absN = fromRaw(p.sizeRaw < 0n ? -p.sizeRaw : p.sizeRaw, 18);
+    mr = sizeAdjustedMarginRatio(market.mmr, market.imf, absN).toNumber();
+    ir = sizeAdjustedMarginRatio(market.imr, market.imf, absN).toNumber();
+  }
+  const n = toFloat(p.sizeRaw, 18);
+  book.posMarket[j] = m;
+  book.posAsset[j] = a;
+  book.posChain[j] = c;
+  book.posSize[j] = n;
+  book.posEntry[j] = toFloat(p.entryPriceRaw, p.priceDecimals);
+  // n · 0 keeps the sign of zero the general formula gives
+  book.posFundingCarried[j] = p.fundingIndexX18 === 0n ? n * 0 : n * toFloat(p.fundingIndexX18, 18);
+  book.posMr[j] = mr;
+  book.posIr[j] = ir;
+}
+
+/**
+ * Writes the account's items and positions at the tail of the arrays and only then claims them
+ * (itemUsed, posUsed, holders): an invalid account throws before anything is claimed, so the book
+ * is unchanged and the tail is overwritten by the next write.
+ */
+function writeAccount(book: CompiledBook, slot: number, account: AccountState) {
+  const { collateral, debt, positions } = account;
+  const iStart = book.itemUsed;
+  const iEnd = iStart + collateral.length + debt.length;
+  ensureItemCapacity(book, iEnd);
   const pStart = book.posUsed;
-  const pNeed = pStart + positions.length;
-  book.posMarket = grow(book.posMarket, pNeed);
-  book.posAsset = grow(book.posAsset, pNeed);
-  book.posChain = grow(book.posChain, pNeed);
-  book.posSize = grow(book.posSize, pNeed);
-  book.posEntry = grow(book.posEntry, pNeed);
-  book.posFundingCarried = grow(book.posFundingCarried, pNeed);
-  book.posMr = grow(book.posMr, pNeed);
-  book.posIr = grow(book.posIr, pNeed);
-  positions.forEach((p, k) => {
-    const j = pStart + k;
-    book.posMarket[j] = p.m;
-    book.posAsset[j] = p.a;
-    book.posChain[j] = p.c;
-    book.posSize[j] = p.n;
-    book.posEntry[j] = p.entry;
-    book.posFundingCarried[j] = p.carried;
-    book.posMr[j] = p.mr;
-    book.posIr[j] = p.ir;
-    book.holders[p.a].add(slot);
-  });
-  book.posUsed = pNeed;
+  const pEnd = pStart + positions.length;
+  ensurePositionCapacity(book, pEnd);
+  let k = iStart;
+  for (let j = 0; j < collateral.length; j++) writeItem(book, k++, KIND_COLLATERAL, collateral[j], account);
+  for (let j = 0; j < debt.length; j++) writeItem(book, k++, KIND_DEBT, debt[j], account);
+  for (let j = 0; j < positions.length; j++) writePosition(book, pStart + j, positions[j], account);
+
+  const holders = book.holders;
+  for (k = iStart; k < iEnd; k++) holders[book.itemAsset[k]].add(slot);
+  for (k = pStart; k < pEnd; k++) holders[book.posAsset[k]].add(slot);
+  book.itemUsed = iEnd;
+  book.itemStart[slot] = iStart;
+  book.itemCount[slot] = iEnd - iStart;
+  book.posUsed = pEnd;
   book.posStart[slot] = pStart;
-  book.posCount[slot] = positions.length;
+  book.posCount[slot] = pEnd - pStart;
 }
 
 function dropHoldings(book: CompiledBook, slot: number) {
@@ -255,7 +521,7 @@ function compact(book: CompiledBook) {
  * Returns the account's slot (or null when removed / unknown).
  */
 export function updateCompiledAccount(book: CompiledBook, address: Hex, account: AccountState | null): number | null {
-  const key = address.toLowerCase() as Hex;
+  const key = lowerAddress(address);
   let slot = book.indexOf.get(key);
   if (account === null) {
     if (slot === undefined) return null;
@@ -295,9 +561,18 @@ export function updateCompiledAccount(book: CompiledBook, address: Hex, account:
   return slot;
 }
 
+/** The address in lowercase: the same string when it already is (no allocation for most addresses). */
+function lowerAddress(address: Hex): Hex {
+  for (let i = 0; i < address.length; i++) {
+    const c = address.charCodeAt(i);
+    if (c >= 65 && c <= 90) return address.toLowerCase() as Hex;
+  }
+  return address;
+}
+
 /** The slot of an address, or undefined. */
 export function slotOf(book: CompiledBook, address: Hex): number | undefined {
-  return book.indexOf.get(address.toLowerCase() as Hex);
+  return book.indexOf.get(lowerAddress(address));
 }
 
 /** Index of an asset in the book's (and env's) order, or -1. */
@@ -333,8 +608,12 @@ let exposureScratch = new Float64Array(0);
  * Writes into `out` when given. Example: `screenAccount(book, 0, env).tier`.
  */
 export function screenAccount(book: CompiledBook, i: number, env: PreparedEnvironment, out?: AccountScreen): AccountScreen {
+  return screenSlot(book, i, env, bind(book, env), out);
+}
+
+/** {@link screenAccount} with the (book, env) binding looked up once by the caller. */
+function screenSlot(book: CompiledBook, i: number, env: PreparedEnvironment, funding: Float64Array, out?: AccountScreen): AccountScreen {
   const f = env.fast;
-  const funding = bind(book, env);
   const nC = f.nChains;
   const nA = f.nAssets;
   let collM = 0;
@@ -519,13 +798,14 @@ function floatPortfolioRequirement(e: Float64Array, f: PreparedEnvironment["fast
  * Example: `const screens = screenAll(book, env)`.
  */
 export function screenAll(book: CompiledBook, env: PreparedEnvironment, out: (AccountScreen | null)[] = []): (AccountScreen | null)[] {
+  const funding = bind(book, env);
   out.length = book.size;
   for (let i = 0; i < book.size; i++) {
     if (book.states[i] === null) {
       out[i] = null;
       continue;
     }
-    out[i] = screenAccount(book, i, env, out[i] ?? undefined);
+    out[i] = screenSlot(book, i, env, funding, out[i] ?? undefined);
   }
   return out;
 }
@@ -540,13 +820,16 @@ export function screenHolders(
   env: PreparedEnvironment,
   out: (AccountScreen | null)[],
 ): number[] {
-  const touched: number[] = [];
   const holders = book.holders[assetIdx];
-  if (!holders) return touched;
+  if (!holders) return [];
+  const funding = bind(book, env);
   if (out.length < book.size) out.length = book.size;
-  for (const slot of holders) {
-    out[slot] = screenAccount(book, slot, env, out[slot] ?? undefined);
-    touched.push(slot);
+  const slots = holders.slots();
+  const touched: number[] = new Array(slots.length);
+  for (let k = 0; k < slots.length; k++) {
+    const slot = slots[k];
+    out[slot] = screenSlot(book, slot, env, funding, out[slot] ?? undefined);
+    touched[k] = slot;
   }
   return touched;
 }
