@@ -36,6 +36,11 @@ export interface StartPonderOptions {
   env?: Record<string, string | undefined>;
   /** Receives every log line (JSON lines as Ponder prints them with --log-format json). */
   log?: (line: string) => void;
+  /**
+   * Redact URLs (user info, paths, queries) in the lines given to `log` and kept for errors.
+   * Default true; tests of the config layer's own redaction turn it off to see Ponder's raw output.
+   */
+  redactLogs?: boolean;
   /** Ponder config file relative to cwd (`--config`), default ponder.config.ts. */
   ponderConfig?: string;
   /** Hostname to bind, default 127.0.0.1. */
@@ -189,8 +194,10 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
     });
   });
 
-  const onLine = (line: string) => {
-    if (!line) return;
+  const redact = options.redactLogs ?? true;
+  const onLine = (raw: string) => {
+    if (!raw) return;
+    const line = redact ? redactUrls(raw) : raw;
     tail.push(line);
     if (tail.length > tailLines) tail.shift();
     if (line.startsWith("{")) {
@@ -221,7 +228,7 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
     });
   }
 
-  const logTail = () => redactUrls(tail.join("\n"));
+  const logTail = () => redactUrls(tail.join("\n")); // always: error messages travel further than logs
 
   const signalAndWait = async (signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> => {
     if (exitedFlag) return true;

@@ -1,0 +1,54 @@
+/**
+ * The benchmark's baseline: a bare Ponder app over the same chains and contracts as xmargin,
+ * one insert per event and nothing else. It reads the same XMARGIN_CONFIG JSON file, without
+ * validation (the benchmark writes it), so the ratio xmargin/baseline measures xmargin's own cost.
+ */
+import { readFileSync } from "node:fs";
+import { createConfig } from "ponder";
+import { marginVaultAbi, priceFeedAbi } from "../../abis/index.js";
+
+interface RawChain {
+  chainId: number;
+  rpc: string | string[];
+  startBlock?: number;
+  pollingIntervalMs?: number;
+  vault: `0x${string}`;
+  feeds: Record<string, unknown>;
+}
+interface RawConfig {
+  chains: Record<string, RawChain>;
+  ordering?: "multichain" | "omnichain" | "experimental_isolated";
+}
+
+const path = process.env.XMARGIN_CONFIG;
+if (!path) throw new Error("bench/baseline needs XMARGIN_CONFIG (the xmargin JSON config of the chains to index).");
+const raw = JSON.parse(readFileSync(path, "utf8")) as RawConfig;
+const names = Object.keys(raw.chains);
+
+export default createConfig({
+  ordering: raw.ordering ?? "multichain",
+  database: process.env.DATABASE_URL
+    ? { kind: "postgres", connectionString: process.env.DATABASE_URL }
+    : { kind: "pglite", directory: process.env.XMARGIN_PGLITE_DIR ?? ".ponder/pglite" },
+  chains: Object.fromEntries(
+    names.map((name) => {
+      const c = raw.chains[name];
+      return [name, { id: c.chainId, rpc: Array.isArray(c.rpc) ? c.rpc[0] : c.rpc, pollingInterval: c.pollingIntervalMs ?? 1000 }];
+    }),
+  ),
+  contracts: {
+    MarginVault: {
+      abi: marginVaultAbi,
+      chain: Object.fromEntries(names.map((name) => [name, { address: raw.chains[name].vault, startBlock: raw.chains[name].startBlock ?? 0 }])),
+    },
+    PriceFeed: {
+      abi: priceFeedAbi,
+      chain: Object.fromEntries(
+        names.map((name) => [
+          name,
+          { address: Object.keys(raw.chains[name].feeds) as `0x${string}`[], startBlock: raw.chains[name].startBlock ?? 0 },
+        ]),
+      ),
+    },
+  },
+});

@@ -1,0 +1,46 @@
+import { ponder } from "ponder:registry";
+// Imported by path, not "ponder:schema": the repository's ponder-env.d.ts types that name for xmargin's schema.
+import { event } from "../ponder.schema.js";
+
+type Args = Record<string, unknown>;
+
+const amountOf = (args: Args): bigint | null => {
+  for (const k of ["amount", "sizeDelta", "sizeClosed", "fundingRate", "current", "maxLeverage"]) {
+    if (typeof args[k] === "bigint") return args[k] as bigint;
+  }
+  return null;
+};
+
+const names = [
+  "MarginVault:CollateralDeposited",
+  "MarginVault:CollateralWithdrawn",
+  "MarginVault:DebtBorrowed",
+  "MarginVault:DebtRepaid",
+  "MarginVault:CollateralSeized",
+  "MarginVault:PositionUpdated",
+  "MarginVault:PositionLiquidated",
+  "MarginVault:FundingUpdated",
+  "MarginVault:MarketListed",
+  "MarginVault:MarketModeChanged",
+  "MarginVault:MaxLeverageChanged",
+  "MarginVault:InsuranceFunded",
+  "MarginVault:InsurancePaidOut",
+  "MarginVault:LiquidatorSet",
+  "PriceFeed:AnswerUpdated",
+] as const;
+
+for (const name of names) {
+  ponder.on(name as any, async ({ event: e, context }: any) => {
+    const args = e.args as Args;
+    await context.db.insert(event).values({
+      chainId: context.chain.id,
+      blockNumber: e.block.number,
+      logIndex: e.log.logIndex,
+      name,
+      timestamp: e.block.timestamp,
+      txHash: e.transaction.hash,
+      account: typeof args.account === "string" ? (args.account as `0x${string}`) : null,
+      amountRaw: amountOf(args),
+    });
+  });
+}

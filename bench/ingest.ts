@@ -1,0 +1,508 @@
+/**
+ * Ingest benchmark (`npm run bench:ingest [-- --events N] [--repeats N] [--skip-pglite] [--latency-samples N]`).
+ *
+ * 1. Three anvil chains, the reference contracts, then the simulator's bulk mode pre-generates
+ *    ≥ N events (default 100k) of its usual mix, buried under 64 empty blocks so all is backfill.
+ * 2. Index from scratch, each run on a fresh database: xmargin and the bare baseline app
+ *    (bench/baseline: same chains and contracts, one insert per event), on Postgres and PGlite,
+ *    plus xmargin with ordering "experimental_isolated". Measured: wall time to caught up, backfill
+ *    time (Ponder's own "Completed backfill" duration), events/s, peak RSS of the process tree.
+ *    Each run's row count is checked against the chain's event count before it is reported.
+ * 3. Live latency: xmargin on Postgres with pollingInterval 100 ms, transactions sent one at a
+ *    time on automine chains; tx mined → ledger row visible (polled in Postgres), ≥ 100 samples.
+ * Results: bench/results/ingest.json and bench/results/ingest.md.
+ */
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import pg from "pg";
+import { createPublicClient, encodeFunctionData, http, type Address, type Hex, type PublicClient } from "viem";
+import { marginVaultAbi, testTokenAbi } from "../abis/index.js";
+import { sendAndConfirm } from "../devnet/deploy.js";
+import { rpcBlockNumber, startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
+import { rpc } from "../devnet/rpc.js";
+import { createSimulator } from "../devnet/simulator.js";
+import { withDevnet, type DevnetFixture } from "../test/harness/devnet.js";
+import { readEvents } from "../test/harness/groundTruth.js";
+import { freePort } from "../test/harness/ports.js";
+import { startPostgres, type TestPostgres } from "../test/harness/postgres.js";
+import { killAllTracked } from "../test/harness/processes.js";
+import { ALL_EVENT_TYPES } from "../test/harness/scenario.js";
+
+const ROOT = path.resolve(import.meta.dirname, "..");
+const BASELINE = path.join(ROOT, "bench/baseline");
+const RESULTS = path.join(ROOT, "bench/results");
+
+interface Args {
+  events: number;
+  skipPglite: boolean;
+  latencySamples: number;
+  repeats: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { events: 100_000, skipPglite: false, latencySamples: 120, repeats: 2 };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--events") args.events = Number(argv[++i]);
+    else if (a === "--skip-pglite") args.skipPglite = true;
+    else if (a === "--latency-samples") args.latencySamples = Number(argv[++i]);
+    else if (a === "--repeats") args.repeats = Number(argv[++i]);
+    else throw new Error(`Unknown argument '${a}'. Expected --events N, --skip-pglite, --latency-samples N, --repeats N.`);
+  }
+  if (!Number.isInteger(args.events) || args.events < 1) throw new Error(`--events must be a positive integer, got ${args.events}`);
+  return args;
+}
+
+// ---- process-tree memory ------------------------------------------------------------------
+
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+
+function statusKb(pid: number, key: "VmRSS" | "VmHWM"): number {
+  try {
+    const m = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Samples the RSS of a process and all its descendants every `intervalMs`; keeps the peak. */
+function sampleTreeRss(rootPid: number, intervalMs = 200) {
+  let peakKb = 0;
+  let hwmKb = 0;
+  const sample = () => {
+    const pids = [rootPid];
+    for (let i = 0; i < pids.length; i++) pids.push(...childrenOf(pids[i]!));
+    const total = pids.reduce((s, p) => s + statusKb(p, "VmRSS"), 0);
+    peakKb = Math.max(peakKb, total);
+    hwmKb = Math.max(hwmKb, statusKb(rootPid, "VmHWM"));
+  };
+  sample();
+  const timer = setInterval(sample, intervalMs);
+  return {
+    stop() {
+      sample();
+      clearInterval(timer);
+      return { peakTreeRssMb: Math.round(peakKb / 1024), mainVmHwmMb: Math.round(hwmKb / 1024) };
+    },
+  };
+}
+
+// ---- one indexing run -------------------------------------------------------------------
+
+interface RunSpec {
+  label: string;
+  /** Runs of one group are repeats of the same configuration (median reported). */
+  group?: string;
+  app: "xmargin" | "baseline";
+  db: "postgres" | "pglite";
+  ordering: "multichain" | "experimental_isolated";
+}
+
+interface RunResult extends RunSpec {
+  events: number;
+  rows: number;
+  wallMs: number;
+  startupMs: number;
+  backfillMs: number | null;
+  eventsPerSecond: number;
+  eventsPerSecondWall: number;
+  peakTreeRssMb: number;
+  mainVmHwmMb: number;
+}
+
+async function countRowsPg(url: string, schema: string, table: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(`SELECT count(*)::int AS n FROM "${schema}"."${table}"`)).rows[0].n as number;
+  } finally {
+    await client.end();
+  }
+}
+
+async function countRowsPglite(directory: string, schema: string, table: string): Promise<number> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = new PGlite(directory);
+  try {
+    return (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM "${schema}"."${table}"`)).rows[0]!.n;
+  } finally {
+    await db.close();
+  }
+}
+
+async function indexOnce(
+  spec: RunSpec,
+  devnet: DevnetFixture,
+  configPath: string,
+  postgres: TestPostgres,
+  totalEvents: number,
+  keepRunning = false,
+): Promise<{ result: RunResult; ponder?: PonderProcess; dbUrl?: string; schema: string }> {
+  const schema = `bench_${spec.app}_${Date.now().toString(36)}`;
+  const dbName = `${spec.app}_${spec.db}_${spec.ordering === "multichain" ? "mc" : "iso"}_${Date.now().toString(36)}`;
+  const dbUrl = spec.db === "postgres" ? await postgres.createDatabase(dbName) : undefined;
+  const pgliteDir = spec.db === "pglite" ? devnet.pgliteDir(`bench-${spec.app}`) : undefined;
+  let backfillMs: number | null = null;
+  let healthAt = 0;
+  const t0 = Date.now();
+  const ponder = await startPonder({
+    cwd: spec.app === "xmargin" ? ROOT : BASELINE,
+    configPath,
+    schema,
+    port: await freePort(),
+    databaseUrl: dbUrl,
+    pgliteDir,
+    startTimeoutMs: 180_000,
+    log: (line) => {
+      if (!line.includes("Completed backfill indexing")) return;
+      try {
+        backfillMs = Math.round((JSON.parse(line) as { duration: number }).duration);
+      } catch {
+        /* keep null */
+      }
+    },
+  });
+  healthAt = Date.now();
+  const mem = sampleTreeRss(ponder.pid);
+  await ponder.waitCaughtUp(devnet.caughtUp, 1_800_000);
+  const wallMs = Date.now() - t0;
+  const { peakTreeRssMb, mainVmHwmMb } = mem.stop();
+  const table = spec.app === "xmargin" ? "ledger" : "event";
+  let rows: number;
+  if (spec.db === "postgres") {
+    rows = await countRowsPg(dbUrl!, schema, table);
+  } else {
+    await ponder.stop();
+    rows = await countRowsPglite(pgliteDir!, schema, table);
+  }
+  if (rows !== totalEvents) {
+    throw new Error(`${spec.label}: ${rows} rows in ${table}, expected ${totalEvents} (one per event): the run is not comparable.`);
+  }
+  const backfill = backfillMs as number | null;
+  const result: RunResult = {
+    ...spec,
+    events: totalEvents,
+    rows,
+    wallMs,
+    startupMs: healthAt - t0,
+    backfillMs: backfill,
+    eventsPerSecond: Math.round(totalEvents / ((backfill ?? wallMs) / 1000)),
+    eventsPerSecondWall: Math.round(totalEvents / (wallMs / 1000)),
+    peakTreeRssMb,
+    mainVmHwmMb,
+  };
+  console.log(
+    `${spec.label}: ${result.eventsPerSecond} events/s (backfill ${backfill} ms, wall ${wallMs} ms), peak tree RSS ${peakTreeRssMb} MB`,
+  );
+  if (keepRunning && spec.db === "postgres") return { result, ponder, dbUrl, schema };
+  if (!ponder.hasExited()) await ponder.stop();
+  return { result, schema };
+}
+
+// ---- live latency -----------------------------------------------------------------------
+
+async function measureLatency(devnet: DevnetFixture, dbUrl: string, schema: string, samples: number) {
+  const sender = "0x14dC79964da2C08b23698B3D3cc7Ca32193d9955" as Address; // anvil account 7, unlocked
+  const chains = devnet.deployment.chains;
+  await Promise.all(chains.map((c) => rpc(c.rpcUrl, "evm_setAutomine", [true])));
+  const per = BigInt(samples + 10);
+  for (const c of chains) {
+    await sendAndConfirm(c.rpcUrl, sender, [
+      { to: c.quoteToken, data: encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [sender, per * 1_000_000n] }), label: "mint" },
+      { to: c.quoteToken, data: encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [c.vault, per * 1_000_000n] }), label: "approve" },
+    ]);
+  }
+  const client = new pg.Client({ connectionString: dbUrl });
+  await client.connect();
+  const latencies: number[] = [];
+  try {
+    for (let i = 0; i < samples; i++) {
+      const c = chains[i % chains.length]!;
+      const data = encodeFunctionData({ abi: marginVaultAbi, functionName: "deposit", args: [c.quoteToken, 1_000_000n + BigInt(i)] });
+      const hash = await rpc<Hex>(c.rpcUrl, "eth_sendTransaction", [{ from: sender, to: c.vault, data, gas: "0x40000" }]);
+      // automine mines right after accepting the transaction: "mined" = the first time its receipt is served.
+      let receipt: { status: Hex } | null = null;
+      const receiptDeadline = Date.now() + 10_000;
+      while (!(receipt = await rpc<{ status: Hex } | null>(c.rpcUrl, "eth_getTransactionReceipt", [hash]))) {
+        if (Date.now() > receiptDeadline) throw new Error(`latency tx ${i} not mined within 10 s on ${c.name}`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const minedAt = performance.now();
+      if (receipt.status !== "0x1") throw new Error(`latency tx ${i} reverted on ${c.name}`);
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const res = await client.query(`SELECT 1 FROM "${schema}"."ledger" WHERE chain_id = $1 AND tx_hash = $2 LIMIT 1`, [c.chainId, hash]);
+        if (res.rowCount) break;
+        if (Date.now() > deadline) throw new Error(`tx ${hash} on ${c.name} not visible in the store after 30 s`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      latencies.push(performance.now() - minedAt);
+    }
+  } finally {
+    await client.end();
+  }
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const q = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
+  return {
+    samples: latencies.length,
+    pollingIntervalMs: 100,
+    p50Ms: q(0.5),
+    p90Ms: q(0.9),
+    p99Ms: q(0.99),
+    maxMs: Math.round(sorted[sorted.length - 1]!),
+    meanMs: Math.round(latencies.reduce((s, x) => s + x, 0) / latencies.length),
+  };
+}
+
+// ---- workload ---------------------------------------------------------------------------
+
+/** Vault + feed events of the kinds the store indexes, read from the chains (eth_getLogs). */
+async function countIndexedEvents(devnet: DevnetFixture) {
+  const byChain: Record<string, number> = {};
+  const heads: Record<string, number> = {};
+  const mix: Record<string, number> = {};
+  for (const chain of devnet.truthChains) {
+    const rpcUrl = devnet.chains.find((c) => c.name === chain.name)!.rpcUrl;
+    const client = createPublicClient({ transport: http(rpcUrl) }) as PublicClient;
+    heads[chain.name] = await rpcBlockNumber(rpcUrl);
+    const events = await readEvents(client, chain, heads[chain.name]!, { timestamps: false });
+    byChain[chain.name] = events.length;
+    for (const e of events) mix[e.eventName] = (mix[e.eventName] ?? 0) + 1;
+  }
+  return { total: Object.values(byChain).reduce((a, b) => a + b, 0), byChain, heads, mix };
+}
+
+// ---- main -------------------------------------------------------------------------------
+
+function machine() {
+  const cpus = os.cpus();
+  let postgresVersion = "unknown";
+  try {
+    const bin = readdirSync("/usr/lib/postgresql").sort().pop();
+    postgresVersion = execFileSync(`/usr/lib/postgresql/${bin}/bin/postgres`, ["--version"], { encoding: "utf8" }).trim();
+  } catch {
+    /* reported as unknown */
+  }
+  const pkg = (name: string) => (JSON.parse(readFileSync(path.join(ROOT, "node_modules", name, "package.json"), "utf8")) as { version: string }).version;
+  return {
+    cpus: cpus.length,
+    cpuModel: cpus[0]?.model ?? "unknown",
+    memoryGb: Math.round(os.totalmem() / 2 ** 30),
+    loadAverageAtStart: os.loadavg().map((x) => Math.round(x * 100) / 100),
+    node: process.version,
+    ponder: pkg("ponder"),
+    pglite: pkg("@electric-sql/pglite"),
+    postgres: postgresVersion,
+    anvil: execFileSync(path.join(ROOT, "node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"), ["--version"], { encoding: "utf8" }).split("\n")[0],
+  };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const startedAt = new Date().toISOString();
+  const info = machine();
+  console.log(`bench:ingest: ${args.events} events, machine ${info.cpus} CPUs, load ${info.loadAverageAtStart.join(" ")}`);
+  let postgres: TestPostgres | undefined;
+  let devnet: DevnetFixture | undefined;
+  const live: PonderProcess[] = [];
+  try {
+    postgres = await startPostgres();
+    devnet = await withDevnet({ manualMining: true, pollingIntervalMs: 100, gasLimit: 1_000_000_000n });
+    const sim = createSimulator({ deployment: devnet.deployment, chains: devnet.chains, accounts: 300, seed: 42, manualMining: true });
+    const genStart = Date.now();
+    let lastLog = 0;
+    const onProgress = (st: { events: number }) => {
+      if (Date.now() - lastLog > 10_000) {
+        lastLog = Date.now();
+        console.log(`  generating: ${st.events} logs`);
+      }
+    };
+    // The simulator counts every vault + feed log (NewRound too, which xmargin does not index):
+    // generate until the indexed kinds alone reach the target.
+    let counted = await countIndexedEvents(devnet);
+    let txFailed = 0;
+    while (counted.total < args.events) {
+      const gen = await sim.bulk({ events: Math.ceil((args.events - counted.total) * 1.2), onProgress });
+      txFailed = gen.txFailed;
+      counted = await countIndexedEvents(devnet);
+    }
+    await Promise.all(devnet.chains.map((c) => rpc(c.rpcUrl, "anvil_mine", ["0x40"])));
+    const generationMs = Date.now() - genStart;
+    counted = await countIndexedEvents(devnet);
+    const { total: totalEvents, byChain: eventsByChain, mix, heads } = counted;
+    console.log(`generated ${totalEvents} events in ${generationMs} ms (${txFailed} failed txs); heads ${JSON.stringify(heads)}`);
+
+    const raw = JSON.parse(readFileSync(devnet.configPath, "utf8")) as Record<string, unknown>;
+    const isolatedPath = path.join(devnet.dir, "isolated.config.json");
+    writeFileSync(isolatedPath, JSON.stringify({ ...raw, ordering: "experimental_isolated" }, null, 2));
+
+    // The Postgres pair alternates (A B A B …) so drift in the shared machine's load hits both.
+    const pairs: RunSpec[] = [];
+    for (let i = 1; i <= args.repeats; i++) {
+      pairs.push(
+        { label: `baseline / postgres #${i}`, group: "baseline / postgres", app: "baseline", db: "postgres", ordering: "multichain" },
+        { label: `xmargin / postgres #${i}`, group: "xmargin / postgres", app: "xmargin", db: "postgres", ordering: "multichain" },
+      );
+    }
+    const specs: RunSpec[] = [
+      ...pairs,
+      { label: "xmargin / postgres / experimental_isolated", app: "xmargin", db: "postgres", ordering: "experimental_isolated" },
+      ...(args.skipPglite
+        ? []
+        : ([
+            { label: "baseline / pglite", app: "baseline", db: "pglite", ordering: "multichain" },
+            { label: "xmargin / pglite", app: "xmargin", db: "pglite", ordering: "multichain" },
+          ] as RunSpec[])),
+    ];
+    const results: RunResult[] = [];
+    const errors: Record<string, string> = {};
+    let latency: Awaited<ReturnType<typeof measureLatency>> | null = null;
+    for (const spec of specs) {
+      const configPath = spec.ordering === "experimental_isolated" ? isolatedPath : devnet.configPath;
+      try {
+        results.push((await indexOnce(spec, devnet, configPath, postgres, totalEvents)).result);
+      } catch (error) {
+        errors[spec.label] = String(error).slice(0, 2000);
+        console.error(`${spec.label} failed: ${errors[spec.label]}`);
+      }
+    }
+    // Last, since its transactions add events: xmargin on Postgres once more (a second sample of
+    // the same backfill), kept running for the live latency measurement.
+    const repeat: RunSpec = { label: "xmargin / postgres (repeat, then live)", app: "xmargin", db: "postgres", ordering: "multichain" };
+    try {
+      const run = await indexOnce(repeat, devnet, devnet.configPath, postgres, totalEvents, true);
+      results.push(run.result);
+      live.push(run.ponder!);
+      latency = await measureLatency(devnet, run.dbUrl!, run.schema, args.latencySamples);
+      console.log(`live latency: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms over ${latency.samples} samples`);
+      await run.ponder!.stop();
+    } catch (error) {
+      errors[repeat.label] = String(error).slice(0, 2000);
+      console.error(`${repeat.label} failed: ${errors[repeat.label]}`);
+    }
+
+    // events/s of a group: the median of its runs (the repeat-then-live run is its own group).
+    const byLabel = (group: string): { eventsPerSecond: number } | undefined => {
+      const rates = results.filter((r) => (r.group ?? r.label) === group).map((r) => r.eventsPerSecond).sort((a, b) => a - b);
+      if (rates.length === 0) return undefined;
+      const mid = Math.floor(rates.length / 2);
+      return { eventsPerSecond: rates.length % 2 ? rates[mid]! : (rates[mid - 1]! + rates[mid]!) / 2 };
+    };
+    const ratio = (a?: { eventsPerSecond: number }, b?: { eventsPerSecond: number }) =>
+      a && b ? Math.round((a.eventsPerSecond / b.eventsPerSecond) * 100) / 100 : null;
+    const report = {
+      command: `npm run bench:ingest -- ${process.argv.slice(2).join(" ")}`.trim(),
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      machine: { ...info, loadAverageAtEnd: os.loadavg().map((x) => Math.round(x * 100) / 100) },
+      note: "Shared 2-core machine: other engineers' tests and benchmarks ran at the same time; numbers are lower bounds of an idle machine.",
+      workload: {
+        requestedEvents: args.events,
+        totalEvents,
+        eventsByChain,
+        mix,
+        absentKinds: ALL_EVENT_TYPES.filter((k) => !mix[k]),
+        generationMs,
+        heads,
+        simulatorAccounts: 300,
+      },
+      runs: results,
+      errors,
+      ratios: {
+        postgresXmarginOverBaseline: ratio(byLabel("xmargin / postgres"), byLabel("baseline / postgres")),
+        pgliteXmarginOverBaseline: ratio(byLabel("xmargin / pglite"), byLabel("baseline / pglite")),
+        isolatedOverMultichainPostgres: ratio(byLabel("xmargin / postgres / experimental_isolated"), byLabel("xmargin / postgres")),
+      },
+      liveLatency: latency,
+      targets: {
+        postgresRatioAtLeast0_8: (ratio(byLabel("xmargin / postgres"), byLabel("baseline / postgres")) ?? 0) >= 0.8,
+        peakRssAtMost1GB: results.every((r) => r.peakTreeRssMb <= 1024),
+        liveP50AtMost250Ms: latency !== null && latency.p50Ms <= 250,
+      },
+    };
+    mkdirSync(RESULTS, { recursive: true });
+    writeFileSync(path.join(RESULTS, "ingest.json"), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(path.join(RESULTS, "ingest.md"), markdown(report));
+    console.log(`wrote bench/results/ingest.json and bench/results/ingest.md`);
+  } finally {
+    for (const p of live) if (!p.hasExited()) await p.kill9();
+    await devnet?.stop();
+    await postgres?.stop();
+    killAllTracked();
+  }
+}
+
+function markdown(r: any): string {
+  const rows = (r.runs as RunResult[])
+    .map(
+      (x) =>
+        `| ${x.label} | ${x.events} | ${x.backfillMs ?? "–"} | ${x.wallMs} | ${x.startupMs} | **${x.eventsPerSecond}** | ${x.eventsPerSecondWall} | ${x.peakTreeRssMb} | ${x.mainVmHwmMb} |`,
+    )
+    .join("\n");
+  const errs = Object.entries(r.errors as Record<string, string>)
+    .map(([k, v]) => `- **${k}** failed: \`${v.split("\n")[0]}\``)
+    .join("\n");
+  const l = r.liveLatency;
+  return `# Ingest benchmark
+
+- Command: \`${r.command}\`
+- Date: ${r.startedAt} → ${r.finishedAt}
+- Machine: ${r.machine.cpus} × ${r.machine.cpuModel}, ${r.machine.memoryGb} GB; load average ${r.machine.loadAverageAtStart.join(" / ")} at start, ${r.machine.loadAverageAtEnd.join(" / ")} at end
+- Versions: node ${r.machine.node}, ponder ${r.machine.ponder}, PGlite ${r.machine.pglite}, ${r.machine.postgres}, ${r.machine.anvil}
+- ${r.note}
+
+## Workload
+${r.workload.totalEvents} vault + feed events on 3 anvil chains (${Object.entries(r.workload.eventsByChain)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join(", ")}), generated by the simulator's bulk mode (${r.workload.simulatorAccounts} accounts) in ${r.workload.generationMs} ms, then buried under 64 empty blocks so everything is backfill.
+Mix: ${Object.entries(r.workload.mix)
+    .map(([k, v]) => `${k} ${v}`)
+    .join(", ")}.${
+    r.workload.absentKinds.length
+      ? ` Not in this mix (the bulk mode drives traders and feeds only): ${r.workload.absentKinds.join(", ")}; the ingest test suites cover them.`
+      : ""
+  }
+
+## Backfill from scratch (fresh database per run)
+events/s = events ÷ Ponder's own backfill duration ("Completed backfill indexing"); wall = spawn → caught up (incl. startup). Every run's row count was checked equal to the chain's event count.
+
+| run | events | backfill ms | wall ms | startup ms | events/s | events/s (wall) | peak RSS of tree MB | main VmHWM MB |
+|---|---|---|---|---|---|---|---|---|
+${rows}
+${errs ? `\n${errs}\n` : ""}
+- xmargin ÷ baseline, Postgres (medians of the alternating #n runs): **${r.ratios.postgresXmarginOverBaseline ?? "n/a"}** (target ≥ 0.8: ${r.targets.postgresRatioAtLeast0_8 ? "met" : "NOT met"})
+- xmargin ÷ baseline, PGlite: **${r.ratios.pgliteXmarginOverBaseline ?? "n/a"}**
+- experimental_isolated ÷ multichain (xmargin, Postgres): **${r.ratios.isolatedOverMultichainPostgres ?? "n/a"}**
+- peak RSS ≤ 1 GB for every run: ${r.targets.peakRssAtMost1GB ? "met" : "NOT met"}${
+    r.runs.some((x: RunResult) => x.app === "baseline" && x.peakTreeRssMb > 1024) ? " (the bare baseline app exceeds it too: Ponder's own backfill buffers)" : ""
+  }
+
+## Live latency (xmargin, Postgres, pollingInterval 100 ms)
+${
+  l
+    ? `One deposit at a time, rotating over the 3 automine chains; from the mined receipt to the ledger row visible in Postgres: ${l.samples} samples, p50 **${l.p50Ms} ms**, p90 ${l.p90Ms} ms, p99 **${l.p99Ms} ms**, max ${l.maxMs} ms, mean ${l.meanMs} ms (target p50 ≤ 250 ms: ${r.targets.liveP50AtMost250Ms ? "met" : "NOT met"}).`
+    : "not measured (the xmargin Postgres run failed)."
+}
+`;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
