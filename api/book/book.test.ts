@@ -154,6 +154,28 @@ describe("incremental updates", () => {
     expect(snapshot(book)).toEqual(snapshot(await open(store, T0 + 11)));
   });
 
+  test("behavior: a report stays cached until its account or the environment changes", async () => {
+    const store = seededStore();
+    const book = await open(store, T0 + 10);
+    const alice = book.account(ALICE)!;
+    const bob = book.account(BOB)!;
+    expect(book.account(ALICE)).toBe(alice);
+    // A deposit of BOB in L1's head block: the environment (frame, prices, funding) does not move.
+    const head = store.checkpoints.find((c) => c.chainId === CHAIN_L1)!;
+    appendLedger(store, [ledgerRow({ chainId: CHAIN_L1, kind: "DEPOSIT", timestamp: head.blockTimestamp, blockNumber: head.blockNumber, logIndex: 7, account: BOB, token: USDC[CHAIN_L1], asset: "USDC", amountRaw: 5_000n * 10n ** 6n, newValueRaw: 5_000n * 10n ** 6n })]);
+    await book.sync();
+    expect(book.account(ALICE)).toBe(alice);
+    expect(book.account(BOB)).not.toBe(bob);
+    expect(book.account(BOB)).toEqual((await open(store, T0 + 10)).account(BOB));
+    // A price move changes the environment: every report is evaluated again.
+    appendLedger(store, crashRows(T0 + 10));
+    await book.sync();
+    expect(book.account(ALICE)).not.toBe(alice);
+    const fresh = await open(store, T0 + 10);
+    expect(book.account(ALICE)).toEqual(fresh.account(ALICE));
+    expect(book.account(BOB)).toEqual(fresh.account(BOB));
+  });
+
   test("behavior: nothing new, nothing emitted", async () => {
     const store = seededStore();
     const book = await open(store, T0 + 10);
@@ -352,5 +374,35 @@ describe("system and stress", () => {
     const drop = book.runScenario({ name: "eth-50", shocks: [{ asset: "ETH", pct: "-0.5" }] });
     expect(drop.deficiencyUsd.gte(system.deficiencyUsd)).toBe(true);
     expect(() => book.runScenario({ name: "bad", shocks: [{ asset: "DOGE", pct: "-0.5" }] })).toThrow(/DOGE/);
+  });
+
+  test("behavior: after an update the stress library is refreshed in the background, at most every stressIntervalMs", async () => {
+    const store = seededStore();
+    let nowMs = (T0 + 70) * 1000;
+    const book = createRiskBook({ reader: createMemoryReader(store), config, clock: () => nowMs, pollIntervalMs: 60_000, fullRefreshMs: 60_000, volatilityIntervalMs: 0, stressIntervalMs: 1000 });
+    books.push(book);
+    await book.start();
+    const before = book.stressLibrary();
+    const events: BookEvent[] = [];
+    book.subscribe((e) => events.push(e));
+    appendLedger(store, crashRows(T0 + 60));
+    await book.sync();
+    expect(events.some((e) => e.type === "updated")).toBe(true);
+    // Within the interval: the previous library, no recomputation.
+    expect(book.stressLibrary()).toBe(before);
+    // Due: the answer still comes at once with the previous library; the new one lands later.
+    nowMs += 1000;
+    expect(book.stressLibrary()).toBe(before);
+    const deadline = Date.now() + 30_000;
+    while (book.stressLibrary() === before && Date.now() < deadline) await new Promise((r) => setImmediate(r));
+    const after = book.stressLibrary();
+    expect(after).not.toBe(before);
+    // Nothing changed while it ran: equal to a fresh book's library over the same store and frame.
+    const fresh = createRiskBook({ reader: createMemoryReader(store), config, clock: () => (T0 + 70) * 1000, pollIntervalMs: 60_000 });
+    books.push(fresh);
+    await fresh.start();
+    expect(after).toEqual(fresh.stressLibrary());
+    expect(book.system().worstDeficiencyUsd.toString()).toBe(fresh.system().worstDeficiencyUsd.toString());
+    expect(after.some((r) => r.deficiencyUsd.gt(before.find((b) => b.scenario.name === r.scenario.name)!.deficiencyUsd))).toBe(true);
   });
 });

@@ -16,6 +16,7 @@ import { EndangeredRanking } from "./ranking.js";
 import { BookError } from "./errors.js";
 import { Screener, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, evaluate, prepare, runStress, volatilityLookbackSeconds, type EnvironmentInput, type PreparedEnv } from "./core.js";
 import { accountAt, accountHistory, systemHistory } from "./history.js";
+import { runScenariosSliced } from "./stressRunner.js";
 import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./listing.js";
 
 export interface RiskBookOptions {
@@ -25,7 +26,11 @@ export interface RiskBookOptions {
   clock?: () => number;
   /** Ledger poll period, default 100 ms. */
   pollIntervalMs?: number;
-  /** System risk (stress library, coverage, action) at most this often, default 5000 ms. */
+  /**
+   * The stress library is refreshed in the background (time-sliced, one scenario per macrotask) at
+   * most this often, and only when asked for (system(), stressLibrary()) after the book changed;
+   * default 5000 ms. Totals and D0 follow every update.
+   */
   stressIntervalMs?: number;
   /**
    * The time frame (`now`, each chain's last indexed block: the data lag) moves at most this
@@ -63,6 +68,9 @@ interface Cursor {
 }
 
 interface Entry {
+  address: Hex;
+  /** the compiled book's slot (ranking ids and holder lists use it); -1 while out of the compiled book */
+  slot: number;
   state: AccountState;
   screen: AccountScreen;
   chainIds: ChainId[];
@@ -92,6 +100,10 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   // ---------------------------------------------------------------- state
   const entries = new Map<Hex, Entry>();
+  /** the same entries by compiled slot: a tick walks holder slots without hashing addresses */
+  let bySlot: (Entry | undefined)[] = [];
+  /** per slot, 1 while listed in the current tick (cleared after each use) */
+  let seenScratch = new Uint8Array(0);
   const screener = new Screener(config);
   const ranking = new EndangeredRanking();
   /** the time frame's checkpoints (what the numbers are computed with) and the latest read */
@@ -113,10 +125,16 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   const reportCache = new Map<Hex, AccountRisk>();
 
   let system: SystemRisk | null = null;
-  let systemAt = -Infinity;
   let systemDirty = true;
   let systemAction: SystemAction | null = null;
-  let library: ScenarioResult[] = [];
+  /** the stress library; null until first asked for */
+  let library: ScenarioResult[] | null = null;
+  /** the update count (`updates`) the library was started at, and when (clock ms) */
+  let libraryVersion = -1;
+  let libraryAt = -Infinity;
+  /** the background run in flight, and its generation (a newer run or a synchronous one cancels it) */
+  let libraryRun: Promise<void> | null = null;
+  let libraryGeneration = 0;
 
   const tierChanges: TierChange[] = [];
   let seq = 0;
@@ -206,12 +224,17 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     const states = buildAccountStates(rows, config, priceDecimals);
     const previous = new Map([...entries].map(([a, e]) => [a, e.screen] as const));
     entries.clear();
+    bySlot = [];
     screener.reset([...states.values()]);
-    const screens = screener.screenAll(env!);
+    const screens = screener.screenAllSlots(env!);
     for (const [address, state] of states) {
-      entries.set(address, { state, screen: screens.get(address)!, chainIds: chainIdsOf(state) });
+      const slot = screener.slotOf(address)!;
+      const entry: Entry = { address, slot, state, screen: screens[slot]!, chainIds: chainIdsOf(state) };
+      entries.set(address, entry);
+      bySlot[slot] = entry;
     }
-    ranking.reset([...entries].map(([address, e]) => ({ address, tier: e.screen.tier, healthFactor: e.screen.healthFactor })));
+    resetRanking();
+    reportCache.clear();
 
     const changes: TierChange[] = [];
     if (loaded) {
@@ -222,7 +245,10 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
         if (after !== null && before?.tier !== after.tier) changes.push(recordTierChange(address, before?.tier ?? null, after, cause ?? { chainId: null, blockNumber: null, timestamp: now }));
       }
     }
-    computeSystem(true);
+    // System risk is recomputed when next asked (the stress library in the background), never here:
+    // whoever waits for this update's push does not wait for the stress library.
+    systemDirty = true;
+    if (reorg !== null) libraryAt = -Infinity; // the library describes the abandoned fork: due at once
     const touched = [...entries.keys()];
     finishUpdate(t0, touched, changes, reorg, true);
   }
@@ -314,7 +340,9 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     const fundingBefore = envInput?.fundingIndexX18 ?? {};
     const staleBefore = staleChains();
     checkpoints = frameCps;
-    rebuildEnvironment(frameNow);
+    // The environment (and with it every cached report) changes only with its inputs: the frame,
+    // prices, markets (funding) and volatility. A deposit alone keeps it and the other reports.
+    if (env === null || frameChanged || prices !== null || mkts !== null || volChanged) rebuildEnvironment(frameNow);
     const defaultCause: Cause = priceCause ?? { chainId: null, blockNumber: null, timestamp: frameNow };
     if (nowChanged || volChanged || !sameSet(staleBefore, staleChains())) {
       // Every haircut moved: apply the account changes, then re-screen everything.
@@ -334,26 +362,43 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       }
     }
 
-    const recompute = new Set<Hex>(touched);
     if (accountRows !== null) applyStates(accountRows, touched);
-    for (const holder of screener.holdersOf([...moved])) recompute.add(holder);
-    for (const holder of screener.holdersOnChains(movedChains)) recompute.add(holder);
+    // Slots to re-screen, each once: the touched accounts, the holders of moved assets (straight from
+    // the compiled holder lists) and the accounts on chains whose data lag moved.
+    const slots: number[] = [];
+    if (seenScratch.length < screener.book.size) seenScratch = new Uint8Array(Math.max(screener.book.size, seenScratch.length * 2));
+    const seen = seenScratch;
+    const listSlot = (address: Hex) => {
+      const slot = entries.get(address)?.slot;
+      if (slot !== undefined && slot >= 0 && seen[slot] === 0) {
+        seen[slot] = 1;
+        slots.push(slot);
+      }
+    };
+    for (const address of touched) listSlot(address);
+    if (moved.size > 0) screener.holderSlots([...moved], seen, slots);
+    if (movedChains.length > 0) for (const holder of screener.holdersOnChains(movedChains)) listSlot(holder);
+    for (let k = 0; k < slots.length; k++) seen[slots[k]] = 0;
 
     const changes: TierChange[] = [];
-    const screens = screener.screenMany([...recompute].filter((a) => entries.has(a)), env!);
-    for (const [address, screen] of screens) {
-      const entry = entries.get(address)!;
+    const recomputed: Hex[] = [];
+    for (let k = 0; k < slots.length; k++) {
+      const slot = slots[k];
+      const entry = bySlot[slot];
+      if (entry === undefined) continue;
+      const screen = screener.screenSlot(slot, env!);
       const before = entry.isNew ? null : entry.screen;
       entry.screen = screen;
       delete entry.isNew;
-      ranking.set(address, screen.tier, screen.healthFactor);
+      ranking.set(entry.address, screen.tier, screen.healthFactor, slot);
+      recomputed.push(entry.address);
       if (before === null || before.tier !== screen.tier) {
-        changes.push(recordTierChange(address, before?.tier ?? null, screen, causes.get(address) ?? defaultCause));
+        changes.push(recordTierChange(entry.address, before?.tier ?? null, screen, causes.get(entry.address) ?? defaultCause));
       }
     }
     systemDirty = true;
-    if (rows.length === 0 && recompute.size === 0) return; // only the frame's block numbers moved
-    finishUpdate(t0, [...recompute], changes, null, false);
+    if (rows.length === 0 && recomputed.length === 0) return; // only the frame's block numbers moved
+    finishUpdate(t0, recomputed, changes, null, false);
   }
 
   type MutableEntry = Entry;
@@ -363,33 +408,56 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     for (const address of touched) {
       const state = states.get(address) ?? emptyAccount(address);
       const known = entries.get(address) as MutableEntry | undefined;
-      screener.set(address, state);
+      reportCache.delete(address);
+      let slot: number;
+      try {
+        slot = screener.set(address, state)!;
+      } catch (error) {
+        // the compiled book dropped the account (invalid state): keep its last screen, out of every tick
+        if (known !== undefined && known.slot >= 0) {
+          if (bySlot[known.slot] === known) bySlot[known.slot] = undefined;
+          known.slot = -1;
+        }
+        throw error;
+      }
       if (known === undefined) {
-        const fresh: MutableEntry = { state, screen: placeholderScreen(), chainIds: chainIdsOf(state), isNew: true };
+        const fresh: MutableEntry = { address, slot, state, screen: placeholderScreen(), chainIds: chainIdsOf(state), isNew: true };
         entries.set(address, fresh);
+        bySlot[slot] = fresh;
       } else {
+        if (known.slot !== slot) {
+          if (known.slot >= 0 && bySlot[known.slot] === known) bySlot[known.slot] = undefined;
+          known.slot = slot;
+        }
+        bySlot[slot] = known;
         known.state = state;
         known.chainIds = chainIdsOf(state);
       }
-      reportCache.delete(address);
     }
   }
 
   function fullRescreen(t0: number, cause: Cause, causes?: Map<Hex, Cause>): void {
-    const screens = screener.screenAll(env!);
+    const screens = screener.screenAllSlots(env!);
     const changes: TierChange[] = [];
     for (const [address, entry] of entries as Map<Hex, MutableEntry>) {
-      const screen = screens.get(address);
-      if (screen === undefined) continue;
+      const screen = entry.slot >= 0 ? screens[entry.slot] : null;
+      if (screen === null || screen === undefined) continue;
       const before = entry.isNew ? null : entry.screen;
       entry.screen = screen;
       delete entry.isNew;
       if (before === null || before.tier !== screen.tier) changes.push(recordTierChange(address, before?.tier ?? null, screen, causes?.get(address) ?? cause));
     }
-    ranking.reset([...entries].map(([address, e]) => ({ address, tier: e.screen.tier, healthFactor: e.screen.healthFactor })));
+    resetRanking();
     lastFullRefreshAt = clock();
     systemDirty = true;
     finishUpdate(t0, [...entries.keys()], changes, null, true);
+  }
+
+  /** The ranking from every entry's screen, keyed by compiled slot (no address hashing on later ticks). */
+  function resetRanking(): void {
+    const list: { address: Hex; tier: Tier; healthFactor: number | null; slot: number }[] = [];
+    for (const e of entries.values()) if (e.slot >= 0) list.push({ address: e.address, tier: e.screen.tier, healthFactor: e.screen.healthFactor, slot: e.slot });
+    ranking.reset(list);
   }
 
   async function reorgRebuild(chainId: ChainId, fromBlock: bigint): Promise<void> {
@@ -430,7 +498,8 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     for (const [threshold, set] of endangeredSets) {
       const entered: AccountListEntry[] = [];
       const left: Hex[] = [];
-      const candidates = full ? new Set<Hex>([...set, ...entries.keys()]) : new Set<Hex>(touched);
+      // `touched` lists each address once; a full update also looks at members that left the book
+      const candidates: Iterable<Hex> = full ? [...entries.keys(), ...[...set].filter((a) => !entries.has(a))] : touched;
       for (const address of candidates) {
         const screen = entries.get(address)?.screen;
         const inside = screen !== undefined && isEndangered(screen, threshold);
@@ -467,29 +536,61 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   // ---------------------------------------------------------------- system risk
 
   /**
-   * System risk, lazily: totals whenever the book changed since the last answer (cheap), the stress
-   * library at most every `stressIntervalMs` (or when forced).
+   * System risk, lazily: totals whenever the book changed since the last answer; the stress library
+   * synchronously only the first time (or when forced), afterwards refreshed in the background —
+   * one scenario per macrotask — when the book changed since the library was started and at most
+   * every `stressIntervalMs`. Until a refresh lands, answers carry the previous library.
    */
   function computeSystem(forceStress: boolean): SystemRisk {
-    const t = clock();
-    const stressDue = forceStress || system === null || t < systemAt || t - systemAt >= opts.stressIntervalMs;
-    if (!stressDue && !systemDirty && system !== null) return system;
     if (env === null || envInput === null) throw new BookError("BOOK_NOT_READY", "The risk book has not loaded the store yet. Await book.ready (after book.start()) before reading it.");
-    if (stressDue) {
-      library = runLibrary(screener, config, envInput!, defaultLibrary(config, volatility), env);
-      systemAt = t;
-    }
+    if (forceStress || library === null) runLibraryNow();
+    else maybeRefreshLibrary();
+    if (!systemDirty && system !== null) return system;
     system = buildSystemRisk({
       config,
       env,
       accounts: [...entries].map(([address, e]) => ({ address, state: e.state, screen: e.screen })),
       insurance,
-      library,
+      library: library!,
       previousAction: systemAction,
     });
     systemAction = system.action;
     systemDirty = false;
     return system;
+  }
+
+  function runLibraryNow(): void {
+    libraryGeneration++; // a background run in flight is superseded
+    libraryRun = null;
+    library = runLibrary(screener, config, envInput!, defaultLibrary(config, volatility), env!);
+    libraryVersion = updates;
+    libraryAt = clock();
+    systemDirty = true;
+  }
+
+  function maybeRefreshLibrary(): void {
+    const t = clock();
+    if (libraryRun !== null || stopped || (library !== null && libraryVersion === updates)) return;
+    if (t >= libraryAt && t - libraryAt < opts.stressIntervalMs) return;
+    const generation = ++libraryGeneration;
+    const version = updates;
+    libraryAt = t;
+    const scenarios = defaultLibrary(config, volatility);
+    // Each scenario reads the book as it is when it runs (updates may land in between).
+    const run = runScenariosSliced(scenarios, (scenario) => runStress(screener, config, envInput!, scenario, env!), {
+      isCancelled: () => stopped || generation !== libraryGeneration,
+    })
+      .then((results) => {
+        if (results === null || generation !== libraryGeneration) return;
+        library = results;
+        libraryVersion = version;
+        systemDirty = true;
+      })
+      .catch((error) => onError(error))
+      .finally(() => {
+        if (generation === libraryGeneration) libraryRun = null;
+      });
+    libraryRun = run;
   }
 
   // ---------------------------------------------------------------- helpers
@@ -567,6 +668,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
         });
         await running;
         resolveReady();
+        maybeRefreshLibrary(); // warm the stress library in the background: the first system() need not wait
       } catch (error) {
         rejectReady(error);
         throw error;
@@ -578,6 +680,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       if (timer !== null) clearTimeout(timer);
       timer = null;
       await running.catch(() => undefined);
+      await libraryRun;
     },
     sync() {
       requireLoaded();
@@ -664,7 +767,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     stressLibrary() {
       requireLoaded();
       computeSystem(false);
-      return library;
+      return library!;
     },
     tierChanges(q) {
       const out: TierChange[] = [];

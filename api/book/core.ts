@@ -95,9 +95,46 @@ export class Screener {
     for (const s of states) this.indexChains(s.address, s);
   }
 
-  set(address: Hex, state: AccountState | null): void {
-    updateCompiledAccount(this.book, address, state);
+  /** Inserts, replaces or removes one account; returns its slot (null when removed). */
+  set(address: Hex, state: AccountState | null): number | null {
+    const slot = updateCompiledAccount(this.book, address, state);
     this.indexChains(address, state);
+    return slot;
+  }
+
+  /** The compiled book's slot of an address (hashes the address: not for per-tick loops). */
+  slotOf(address: Hex): number | undefined {
+    return slotOf(this.book, address);
+  }
+
+  /**
+   * Slots of the accounts holding any of `assets` (collateral, debt or a perp), each once, from the
+   * compiled holder lists: no address is hashed. `seen` (length ≥ book.size, all 0) marks the slots
+   * listed; the caller clears it with {@link clearMarks}.
+   */
+  holderSlots(assets: readonly AssetSymbol[], seen: Uint8Array, out: number[]): void {
+    for (const asset of assets) {
+      const idx = assetIndexOf(this.book, asset);
+      const holders = idx < 0 ? undefined : this.book.holders[idx];
+      if (holders === undefined) continue;
+      const slots = holders.slots();
+      for (let k = 0; k < slots.length; k++) {
+        const slot = slots[k];
+        if (seen[slot] === 1) continue;
+        seen[slot] = 1;
+        out.push(slot);
+      }
+    }
+  }
+
+  /** One fresh screen of a live slot (a new object: earlier screens handed out stay as they were). */
+  screenSlot(slot: number, env: PreparedEnv): AccountScreen {
+    return screenAccount(this.book, slot, env);
+  }
+
+  /** Every live slot's screen, indexed by slot (null for a freed slot). */
+  screenAllSlots(env: PreparedEnv): (AccountScreen | null)[] {
+    return screenAll(this.book, env);
   }
 
   /** Accounts with anything on these chains (their haircuts move with the chain's data lag). */
