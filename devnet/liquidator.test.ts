@@ -29,6 +29,7 @@ describe("seizeAmountRaw", () => {
 let chains: RunningChain[] = [];
 let deployment: DevnetDeployment;
 let liquidator: Liquidator | undefined;
+let settler: Liquidator | undefined;
 
 beforeAll(async () => {
   try {
@@ -42,6 +43,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await liquidator?.stop();
+  await settler?.stop();
   await stopChains(chains);
 });
 
@@ -66,7 +68,7 @@ describe("liquidator on real anvil", () => {
       await send(c, c.deployer, c.feeds.ETH.address, encodeFunctionData({ abi: priceFeedAbi, functionName: "updateAnswer", args: [2_000n * 10n ** 8n] }));
     }
 
-    liquidator = await startLiquidator({ apiUrl: "http://127.0.0.1:1", deployment, log: () => undefined });
+    liquidator = await startLiquidator({ apiUrl: "http://127.0.0.1:1", deployment, log: () => undefined, settleCash: false });
     await liquidator.liquidate(TRADER);
 
     const p1 = createPublicClient({ transport: http(l1.rpcUrl) });
@@ -78,5 +80,36 @@ describe("liquidator on real anvil", () => {
     expect(await p2.readContract({ address: l2a.vault, abi: marginVaultAbi, functionName: "cashOf", args: [TRADER] })).toBe(-5_000n * 10n ** 6n);
     expect(await p2.readContract({ address: l2a.vault, abi: marginVaultAbi, functionName: "collateralOf", args: [TRADER, l2a.quoteToken] })).toBe(1_000n * 10n ** 6n);
     expect(liquidator.stats()).toMatchObject({ liquidations: 1, positionsClosed: 1, debtsRepaid: 1, seizures: 1, failedTxs: 0 });
+  });
+
+  it("behavior: settles negative cash: collateral covers what it can, the insurance fund pays the rest", async () => {
+    const l2b = deployment.chains[2]!;
+    const trader = "0x90F79bf6EB2c4f870365E785982E1f101E93b906" as Address; // anvil account 3
+    const usdc = (n: bigint) => n * 10n ** 6n;
+    const setEth = (usd: bigint) => send(l2b, l2b.deployer, l2b.feeds.ETH.address, encodeFunctionData({ abi: priceFeedAbi, functionName: "updateAnswer", args: [usd * 10n ** 8n] }));
+    await setEth(2_000n);
+    await send(l2b, trader, l2b.quoteToken, encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [trader, usdc(1_000n)] }));
+    await send(l2b, trader, l2b.quoteToken, encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [l2b.vault, usdc(1_000n)] }));
+    await send(l2b, trader, l2b.vault, encodeFunctionData({ abi: marginVaultAbi, functionName: "deposit", args: [l2b.quoteToken, usdc(1_000n)] }));
+    await send(l2b, trader, l2b.vault, encodeFunctionData({ abi: marginVaultAbi, functionName: "trade", args: [1, 5n * E18] }));
+    await setEth(1_000n); // long 5 ETH loses $5,000 on $1,000 of collateral
+    const p = createPublicClient({ transport: http(l2b.rpcUrl) });
+    const fundBefore = await p.readContract({ address: l2b.vault, abi: marginVaultAbi, functionName: "insuranceBalanceOf", args: [l2b.quoteToken] });
+
+    settler = await startLiquidator({ apiUrl: "http://127.0.0.1:1", deployment, log: () => undefined });
+    await settler.liquidate(trader);
+
+    expect((await p.readContract({ address: l2b.vault, abi: marginVaultAbi, functionName: "positionOf", args: [trader, 1] }))[0]).toBe(0n);
+    expect(await p.readContract({ address: l2b.vault, abi: marginVaultAbi, functionName: "cashOf", args: [trader] })).toBe(0n);
+    expect(await p.readContract({ address: l2b.vault, abi: marginVaultAbi, functionName: "collateralOf", args: [trader, l2b.quoteToken] })).toBe(0n);
+    // all 1,000 USDC seized covers $1,000 / 1.05 = $952.380952 of the loss; the fund pays $5,000
+    const fundAfter = await p.readContract({ address: l2b.vault, abi: marginVaultAbi, functionName: "insuranceBalanceOf", args: [l2b.quoteToken] });
+    expect(fundAfter).toBe(fundBefore + 952_380_952n - usdc(5_000n));
+    expect(settler.stats()).toMatchObject({ liquidations: 1, positionsClosed: 1, seizures: 1, cashSettled: 1, failedTxs: 0 });
+    expect(settler.stats().insurancePaidUsd).toBeCloseTo(5_000 - 952.380952, 6);
+
+    // liquidating the now-flat account again does nothing and is not counted
+    await settler.liquidate(trader);
+    expect(settler.stats().liquidations).toBe(1);
   });
 });

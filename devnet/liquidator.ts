@@ -17,7 +17,7 @@ import type { ChainDeployment, DevnetDeployment } from "./deploy.js";
 import { parseFlags } from "./args.js";
 import { readDeploymentFromConfigFile } from "./deploymentFromConfig.js";
 import { rpc, rpcBatchStrict } from "./rpc.js";
-import { TxSender } from "./txSender.js";
+import { TxSender, type NonceScope, type QueuedTx } from "./txSender.js";
 
 export const ENDANGERED_SUBSCRIPTION = /* GraphQL */ `
   subscription Endangered($maxHealthFactor: Decimal) {
@@ -40,6 +40,10 @@ export interface LiquidatorStats {
   positionsClosed: number;
   debtsRepaid: number;
   seizures: number;
+  /** Negative cash balances settled (collateral + insurance payout). */
+  cashSettled: number;
+  /** USD the insurance funds paid beyond the collateral seized for it (bad debt). */
+  insurancePaidUsd: number;
   failedTxs: number;
   errors: number;
 }
@@ -62,9 +66,54 @@ export interface LiquidatorOptions {
   /** Tiers acted on (default LIQUIDATABLE, INSOLVENT). */
   tiers?: EnteredAccount["tier"][];
   log?: (message: string) => void;
+  /**
+   * Settle what is left after positions are closed and debts repaid: a negative cash balance is
+   * covered by seizing collateral worth it (+ bonus) and paying that value into the insurance
+   * fund, and the vault owner (the deployer) pays the fund out to the account's cash, so the
+   * account ends flat and the fund absorbs only true bad debt (default true).
+   */
+  settleCash?: boolean;
+  /** Nonces shared with other senders in this process, by chain name (the owner's, with the simulator). */
+  nonceScopes?: Record<string, NonceScope>;
 }
 
-const GAS = { liquidate: 300_000n, repay: 150_000n, seize: 150_000n, setup: 120_000n };
+/** What one liquidation did on one chain (the transactions that succeeded, and the failed ones). */
+export interface ChainLiquidation {
+  chain: string;
+  closed: number;
+  repaid: number;
+  seized: number;
+  failed: number;
+  /** Negative cash settled from the account's collateral, USD. */
+  cashCoveredUsd: number;
+  /** Negative cash the insurance fund absorbed beyond that (bad debt), USD. */
+  insurancePaidUsd: number;
+}
+
+/** True when the liquidation changed something on some chain. */
+export function didSomething(perChain: readonly ChainLiquidation[]): boolean {
+  return perChain.some((c) => c.closed + c.repaid + c.seized + c.failed > 0 || c.cashCoveredUsd > 0 || c.insurancePaidUsd > 0);
+}
+
+/** One line for people: `l2a 2 closed, 1 repaid, 1 seized; l1 nothing to do`, in liquidation order. */
+export function describeLiquidation(perChain: readonly ChainLiquidation[]): string {
+  return perChain
+    .map((c) => {
+      const usd = (v: number) => `$${Math.round(v).toLocaleString("en-US")}`;
+      const parts = [
+        c.closed && `${c.closed} closed`,
+        c.repaid && `${c.repaid} repaid`,
+        c.seized && `${c.seized} seized`,
+        c.cashCoveredUsd >= 0.5 && `${usd(c.cashCoveredUsd)} cash loss covered by collateral`,
+        c.insurancePaidUsd >= 0.5 && `${usd(c.insurancePaidUsd)} bad debt paid by insurance`,
+        c.failed && `${c.failed} failed`,
+      ].filter(Boolean);
+      return `${c.chain} ${parts.length ? parts.join(", ") : "nothing to do"}`;
+    })
+    .join("; ");
+}
+
+const GAS = { liquidate: 300_000n, repay: 150_000n, seize: 150_000n, setup: 120_000n, fund: 150_000n, payout: 150_000n };
 const E8 = 100_000_000n;
 
 /**
@@ -81,8 +130,12 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
   const log = opts.log ?? (() => undefined);
   const bonusBps = BigInt(Math.round((opts.bonus ?? 0.05) * 10_000));
   const tiers = new Set(opts.tiers ?? ["LIQUIDATABLE", "INSOLVENT"]);
-  const stats: LiquidatorStats = { liquidations: 0, positionsClosed: 0, debtsRepaid: 0, seizures: 0, failedTxs: 0, errors: 0 };
-  const chains = opts.deployment.chains.map((dep) => ({ dep, sender: new TxSender<string>(dep.rpcUrl, false) }));
+  const stats: LiquidatorStats = { liquidations: 0, positionsClosed: 0, debtsRepaid: 0, seizures: 0, cashSettled: 0, insurancePaidUsd: 0, failedTxs: 0, errors: 0 };
+  const settleCash = opts.settleCash ?? true;
+  const chains = opts.deployment.chains.map((dep) => {
+    const scope = opts.nonceScopes?.[dep.name];
+    return { dep, sender: new TxSender<string>(dep.rpcUrl, false, 500, scope), owner: new TxSender<string>(dep.rpcUrl, false, 500, scope) };
+  });
   const inFlight = new Set<string>();
   let stopped = false;
 
@@ -105,8 +158,10 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
       ...DEVNET_ASSETS.map((a) => encodeFunctionData({ abi: marginVaultAbi, functionName: "debtOf", args: [account, dep.tokens[a].address] })),
       ...MARKET_IDS.map((id) => encodeFunctionData({ abi: marginVaultAbi, functionName: "positionOf", args: [account, id] })),
       ...DEVNET_ASSETS.map(() => encodeFunctionData({ abi: priceFeedAbi, functionName: "latestAnswer" })),
+      encodeFunctionData({ abi: marginVaultAbi, functionName: "cashOf", args: [account] }),
+      encodeFunctionData({ abi: marginVaultAbi, functionName: "insuranceBalanceOf", args: [dep.quoteToken] }),
     ];
-    const targets: Address[] = [...DEVNET_ASSETS.map(() => dep.vault), ...DEVNET_ASSETS.map(() => dep.vault), ...MARKET_IDS.map(() => dep.vault), ...DEVNET_ASSETS.map((a) => dep.feeds[a].address)];
+    const targets: Address[] = [...DEVNET_ASSETS.map(() => dep.vault), ...DEVNET_ASSETS.map(() => dep.vault), ...MARKET_IDS.map(() => dep.vault), ...DEVNET_ASSETS.map((a) => dep.feeds[a].address), dep.vault, dep.vault];
     const out = await rpcBatchStrict<Hex>(dep.rpcUrl, calls.map((data, i) => ({ method: "eth_call", params: [{ to: targets[i], data }, "latest"] })));
     const n = DEVNET_ASSETS.length;
     const collateral = {} as Record<DevnetAsset, bigint>;
@@ -118,17 +173,47 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
       price[a] = decodeFunctionResult({ abi: priceFeedAbi, functionName: "latestAnswer", data: out[2 * n + MARKET_IDS.length + i]! });
     });
     const positions = MARKET_IDS.map((id, i) => ({ id, size: decodeFunctionResult({ abi: marginVaultAbi, functionName: "positionOf", data: out[2 * n + i]! })[0] }));
-    return { collateral, debt, positions, price };
+    const tail = 3 * n + MARKET_IDS.length;
+    const cashRaw = decodeFunctionResult({ abi: marginVaultAbi, functionName: "cashOf", data: out[tail]! });
+    const insuranceRaw = decodeFunctionResult({ abi: marginVaultAbi, functionName: "insuranceBalanceOf", data: out[tail + 1]! });
+    return { collateral, debt, positions, price, cashRaw, insuranceRaw };
   }
 
-  async function liquidateOnChain(index: number, account: Address): Promise<void> {
-    const { dep, sender } = chains[index]!;
-    const state = await readAccount(dep, account);
-    for (const p of state.positions) {
-      if (p.size !== 0n) {
-        sender.enqueue({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidatePosition", args: [account, p.id] }), gas: GAS.liquidate, meta: "close" });
+  /**
+   * Liquidate `account` on one chain and wait for the receipts: close every position, then (on the
+   * state after closing) repay each debt and seize collateral worth it plus the bonus, then settle
+   * a negative cash balance (see `settleCash`). Builds its own transaction lists and sends them
+   * with `submit`, so concurrent liquidations on one chain never take each other's transactions.
+   */
+  async function liquidateOnChain(index: number, account: Address): Promise<ChainLiquidation> {
+    const { dep, sender, owner } = chains[index]!;
+    const done: ChainLiquidation = { chain: dep.name, closed: 0, repaid: 0, seized: 0, failed: 0, cashCoveredUsd: 0, insurancePaidUsd: 0 };
+    const count = (out: { meta: string; error: string | null }[]) => {
+      for (const o of out) {
+        if (o.error) {
+          stats.failedTxs++;
+          done.failed++;
+        } else if (o.meta === "close") {
+          stats.positionsClosed++;
+          done.closed++;
+        } else if (o.meta === "repay") {
+          stats.debtsRepaid++;
+          done.repaid++;
+        } else if (o.meta === "seize") {
+          stats.seizures++;
+          done.seized++;
+        }
       }
+    };
+    let state = await readAccount(dep, account);
+    const closes: QueuedTx<string>[] = state.positions
+      .filter((p) => p.size !== 0n)
+      .map((p) => ({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidatePosition", args: [account, p.id] }), gas: GAS.liquidate, meta: "close" }));
+    if (closes.length) {
+      count(await sender.submit(closes));
+      if (settleCash) state = await readAccount(dep, account); // closing realised PnL into cash
     }
+    const txs: QueuedTx<string>[] = [];
     // repay debts, then seize collateral worth debt × (1 + bonus), most valuable collateral first
     const available = { ...state.collateral };
     const byValue = [...DEVNET_ASSETS].sort((a, b) => {
@@ -136,11 +221,9 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
       const vb = (available[b] * state.price[b]) / 10n ** BigInt(dep.tokens[b].decimals);
       return va === vb ? 0 : va > vb ? -1 : 1;
     });
-    for (const asset of DEVNET_ASSETS) {
-      const owed = state.debt[asset];
-      if (owed === 0n) continue;
-      sender.enqueue({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "repayFor", args: [account, dep.tokens[asset].address, owed] }), gas: GAS.repay, meta: "repay" });
-      let remainingUsd8 = (owed * state.price[asset]) / 10n ** BigInt(dep.tokens[asset].decimals);
+    /** Seize up to `usd8` (× (1 + bonus)) of collateral; returns the USD × 1e8 covered (before bonus). */
+    const seizeWorth = (usd8: bigint): bigint => {
+      let remainingUsd8 = usd8;
       for (const c of byValue) {
         if (remainingUsd8 <= 0n || available[c] === 0n) continue;
         const decimals = dep.tokens[c].decimals;
@@ -148,27 +231,61 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
         if (raw === 0n) continue;
         available[c] -= raw;
         remainingUsd8 -= (raw * state.price[c] * 10_000n) / (10n ** BigInt(decimals) * (10_000n + bonusBps));
-        sender.enqueue({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "seizeCollateral", args: [account, dep.tokens[c].address, raw] }), gas: GAS.seize, meta: "seize" });
+        txs.push({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "seizeCollateral", args: [account, dep.tokens[c].address, raw] }), gas: GAS.seize, meta: "seize" });
+      }
+      return usd8 - (remainingUsd8 > 0n ? remainingUsd8 : 0n);
+    };
+    for (const asset of DEVNET_ASSETS) {
+      const owed = state.debt[asset];
+      if (owed === 0n) continue;
+      txs.push({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "repayFor", args: [account, dep.tokens[asset].address, owed] }), gas: GAS.repay, meta: "repay" });
+      seizeWorth((owed * state.price[asset]) / 10n ** BigInt(dep.tokens[asset].decimals));
+    }
+    // negative cash: collateral pays what it can into the insurance fund, the fund pays the account flat
+    let payoutRaw = 0n;
+    if (settleCash && state.cashRaw < 0n) {
+      const quoteDecimals = BigInt(dep.tokens.USDC.decimals);
+      const quotePrice = state.price.USDC > 0n ? state.price.USDC : E8;
+      const deficitRaw = -state.cashRaw;
+      const coveredUsd8 = seizeWorth((deficitRaw * quotePrice) / 10n ** quoteDecimals);
+      let coveredRaw = (coveredUsd8 * 10n ** quoteDecimals) / quotePrice;
+      if (coveredRaw > deficitRaw) coveredRaw = deficitRaw;
+      if (coveredRaw > 0n) {
+        txs.push({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "fundInsurance", args: [dep.quoteToken, coveredRaw] }), gas: GAS.fund, meta: "fund" });
+      }
+      const fund = state.insuranceRaw + coveredRaw;
+      payoutRaw = deficitRaw < fund ? deficitRaw : fund;
+      done.cashCoveredUsd = Number(coveredRaw) / 10 ** Number(quoteDecimals);
+      done.insurancePaidUsd = Number(payoutRaw - (coveredRaw < payoutRaw ? coveredRaw : payoutRaw)) / 10 ** Number(quoteDecimals);
+    }
+    if (txs.length) count(await sender.submit(txs));
+    if (payoutRaw > 0n) {
+      const out = await owner.submit([{ from: dep.deployer, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "payOutInsurance", args: [account, payoutRaw] }), gas: GAS.payout, meta: "payout" }]);
+      if (out.some((o) => o.error)) {
+        stats.failedTxs++;
+        done.failed++;
+        done.cashCoveredUsd = 0;
+        done.insurancePaidUsd = 0;
+      } else {
+        stats.cashSettled++;
+        stats.insurancePaidUsd += done.insurancePaidUsd;
       }
     }
-    if (sender.queued === 0) return;
-    const out = await sender.flush();
-    for (const o of out) {
-      if (o.error) stats.failedTxs++;
-      else if (o.meta === "close") stats.positionsClosed++;
-      else if (o.meta === "repay") stats.debtsRepaid++;
-      else if (o.meta === "seize") stats.seizures++;
-    }
+    return done;
   }
 
-  async function liquidate(address: Address, chainOrder?: number[]): Promise<void> {
+  async function liquidate(address: Address, chainOrder?: number[]): Promise<ChainLiquidation[] | null> {
     const key = address.toLowerCase();
-    if (inFlight.has(key)) return;
+    if (inFlight.has(key)) return null;
     inFlight.add(key);
     try {
       const order = chainOrder ?? chains.map((_, i) => i);
-      for (const i of order) await liquidateOnChain(i, address);
+      const perChain: ChainLiquidation[] = [];
+      for (const i of order) perChain.push(await liquidateOnChain(i, address));
+      // an account the API still shows as endangered after it was emptied (the indexer lags) is no new liquidation
+      if (!didSomething(perChain)) return null;
       stats.liquidations++;
+      return perChain;
     } finally {
       inFlight.delete(key);
     }
@@ -212,11 +329,14 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
           backoffMs = 1000;
           for (const entry of result.data?.endangeredAccounts.entered ?? []) {
             if (!tiers.has(entry.tier)) continue;
+            const startedAt = Date.now();
             void liquidate(entry.address as Address, chainOrderFor(entry)).then(
-              () => log(`liquidated ${entry.address} (${entry.tier}, HF ${entry.healthFactor ?? "n/a"})`),
+              (perChain) => {
+                if (perChain) log(`liquidated ${entry.address} (${entry.tier}, HF ${entry.healthFactor ?? "n/a"}) in ${((Date.now() - startedAt) / 1000).toFixed(1)} s: ${describeLiquidation(perChain)}`);
+              },
               (e) => {
                 stats.errors++;
-                log(`liquidating ${entry.address} failed: ${e instanceof Error ? e.message : e}`);
+                if (!stopped) log(`liquidating ${entry.address} failed: ${e instanceof Error ? e.message : e}`);
               },
             );
           }
@@ -233,7 +353,9 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
 
   return {
     stats: () => ({ ...stats }),
-    liquidate: (address, order) => liquidate(address, order),
+    liquidate: async (address, order) => {
+      await liquidate(address, order);
+    },
     async stop() {
       stopped = true;
       client?.dispose();

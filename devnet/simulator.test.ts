@@ -93,4 +93,43 @@ describe("simulator on real anvil", () => {
     );
     expect(again.accounts[0]!.address).not.toBe(createSimulator({ deployment, seed: 8, accounts: 1 }).accounts[0]!.address);
   });
+
+  it("behavior: live mode pipelines steps on block-time chains and the books still match the vaults", async () => {
+    // its own chains with real block times: a step must not wait for a block
+    const timed = await startChains(DEFAULT_CHAINS.map((c) => ({ name: c.name, chainId: c.chainId, blockTimeSeconds: c.blockTimeSeconds })));
+    try {
+      const dep = await deployDevnet(timed);
+      const live = createSimulator({ chains: timed, deployment: dep, seed: 11, accounts: 60, actionsPerStep: 10 });
+      const stats = await live.run({ steps: 20, intervalMs: 100 });
+      expect(stats.steps).toBe(20);
+      // 20 steps of 100 ms against 2 s blocks: pipelined, so many steps shared a block
+      const heads = await Promise.all(timed.map((c) => createPublicClient({ transport: http(c.rpcUrl) }).getBlockNumber({ cacheTime: 0 })));
+      expect(Number(heads[0]!)).toBeLessThan(20);
+      expect(stats.events).toBeGreaterThan(100);
+      expect(stats.txFailed).toBe(0);
+      for (const account of live.accounts) {
+        for (const ci of account.chains) {
+          const c = dep.chains[ci]!;
+          const client = createPublicClient({ transport: http(timed[ci]!.rpcUrl) });
+          for (const asset of DEVNET_ASSETS) {
+            expect(await client.readContract({ address: c.vault, abi: marginVaultAbi, functionName: "collateralOf", args: [account.address, c.tokens[asset].address] })).toBe(account.books[ci]!.collateral[asset]);
+          }
+        }
+      }
+    } finally {
+      await stopChains(timed);
+    }
+  }, 120_000);
+
+  it("behavior: a crash with recovery drifts prices back up over the next steps", async () => {
+    const s = createSimulator({ chains, deployment, seed: 9, accounts: 10, priceParams: { volAnnual: { BTC: 0, ETH: 0, ARB: 0 }, meanReversion: 0, crashProbability: 0 } });
+    await s.setup();
+    const before = s.prices.BTC;
+    await s.crash({ pct: 0.2, recoverySteps: 4, recoveryFraction: 1 });
+    expect(s.prices.BTC).toBeCloseTo(before * 0.8, 6);
+    await s.run({ steps: 2 });
+    expect(s.prices.BTC).toBeCloseTo(before * 0.8 * Math.sqrt(1 / 0.8), 6); // half the log move back
+    await s.run({ steps: 3 });
+    expect(s.prices.BTC).toBeCloseTo(before, 6); // fully back after 4 steps, no further drift
+  });
 });

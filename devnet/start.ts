@@ -4,8 +4,12 @@
  * directory (or DATABASE_URL), runs the market simulator and the reference liquidator, prints what
  * it started and indexing progress, and stops every child on Ctrl-C / SIGTERM / exit.
  *
- * Flags: --seed N (1) --accounts N (300) --port N (API, 4000) --no-simulator --crash-every SECONDS
- *        --crash-pct P (0.25) --no-liquidator --steps N (simulator stops after N steps)
+ * Flags: --seed N (1) --accounts N (300) --port N (API, 4000) --no-simulator
+ *        --crash-every SECONDS (90; 0 = never) --crash-pct P (0.25) --recovery SECONDS (45: after a
+ *        crash prices drift back by 80% of the drop over this long; 0 = no drift)
+ *        --step-ms N (500: a simulator step, ~12 account actions plus feeds, every N ms; the steps
+ *        are pipelined, not waiting for the previous step's blocks)
+ *        --no-liquidator --steps N (simulator stops after N steps)
  *        --chain-port-base N (chains on N, N+1, N+2; default 18545)
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
@@ -16,11 +20,12 @@ import { startChains, stopChains, type RunningChain } from "./chains.js";
 import { writeDevnetConfig } from "./config.js";
 import { DEFAULT_CHAINS } from "./defaults.js";
 import { deployDevnet } from "./deploy.js";
-import { redactRpcUrl } from "./errors.js";
+import { DevnetError, redactRpcUrl } from "./errors.js";
 import { startPonder, type PonderProcess } from "./ponderProcess.js";
 import { rpc } from "./rpc.js";
 import { createSimulator, type Simulator } from "./simulator.js";
 import { startLiquidator, type Liquidator } from "./liquidator.js";
+import { createNonceScope } from "./txSender.js";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..");
 /** Where the config and PGlite directories go; XMARGIN_DEVNET_DIR overrides (tests use a temp dir). */
@@ -48,16 +53,44 @@ export function sumMetric(text: string, name: string): number {
   return total;
 }
 
+const SYSTEM_QUERY = "{ system { accountsPerTier { safe marginCall liquidatable insolvent } action deficiencyUsd } }";
+
+/** One-line risk summary from the API (`safe 250 / call 30 / liq 5 / insolvent 1, deficiency $12,345, action NONE`), or why not. */
+export async function systemSummary(apiUrl: string): Promise<string> {
+  try {
+    const res = await fetch(`${apiUrl}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: SYSTEM_QUERY }),
+      signal: AbortSignal.timeout(3000),
+    });
+    const body = (await res.json()) as {
+      data?: { system?: { accountsPerTier: { safe: number; marginCall: number; liquidatable: number; insolvent: number }; action: string; deficiencyUsd: string } };
+      errors?: { message: string; extensions?: { code?: string } }[];
+    };
+    const sys = body.data?.system;
+    if (!sys) return `API: ${body.errors?.map((e) => e.extensions?.code ?? e.message).join(", ") ?? `HTTP ${res.status}`}`;
+    const t = sys.accountsPerTier;
+    const deficiency = Number(sys.deficiencyUsd);
+    return `tiers safe ${t.safe} / call ${t.marginCall} / liq ${t.liquidatable} / insolvent ${t.insolvent}, deficiency $${Number.isFinite(deficiency) ? Math.round(deficiency).toLocaleString("en-US") : sys.deficiencyUsd}, action ${sys.action}`;
+  } catch (e) {
+    return `API: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
 async function main(): Promise<void> {
   const flags = parseFlags(process.argv.slice(2), {
-    values: ["seed", "accounts", "port", "crash-every", "crash-pct", "steps", "chain-port-base"],
+    values: ["seed", "accounts", "port", "crash-every", "crash-pct", "recovery", "step-ms", "steps", "chain-port-base"],
     booleans: ["simulator", "liquidator"],
   });
   const seed = intFlag(flags, "seed", 1);
   const accounts = intFlag(flags, "accounts", 300);
   const apiPort = intFlag(flags, "port", 4000);
-  const crashEvery = intFlag(flags, "crash-every", 0);
+  const crashEvery = intFlag(flags, "crash-every", 90);
   const crashPct = flags["crash-pct"] !== undefined ? Number(flags["crash-pct"]) : 0.25;
+  const recoverySeconds = intFlag(flags, "recovery", 45);
+  const stepMs = Math.max(50, intFlag(flags, "step-ms", 500));
+  if (!(crashPct > 0 && crashPct < 1)) throw new DevnetError("BAD_FLAG", `--crash-pct must be in (0, 1), e.g. 0.25 for −25%; got '${String(flags["crash-pct"])}'`, { flag: "crash-pct" });
   const runSimulator = flags.simulator !== false;
   const runLiquidator = flags.liquidator !== false;
   const chainPortBase = flags["chain-port-base"] !== undefined ? intFlag(flags, "chain-port-base", 18545) : undefined;
@@ -73,15 +106,17 @@ async function main(): Promise<void> {
       console.log(`\nstopping (${reason})…`);
       controller.abort();
       for (const t of timers) clearInterval(t);
-      await liquidator?.stop().catch(() => undefined);
-      await ponder?.stop().catch(() => undefined);
+      await Promise.all([liquidator?.stop().catch(() => undefined), ponder?.stop().catch(() => undefined)]);
       await stopChains(chains);
       console.log("stopped: ponder, chains" + (liquidator ? ", liquidator" : "") + (runSimulator ? ", simulator" : ""));
     })();
     return stopping;
   };
-  process.once("SIGINT", () => void shutdown("SIGINT").then(() => process.exit(130)));
-  process.once("SIGTERM", () => void shutdown("SIGTERM").then(() => process.exit(143)));
+  // `on`, not `once`: Ctrl-C reaches this process twice (from the terminal's process group and
+  // relayed by the tsx wrapper); with no listener left, tsx's hidden handler exits at the second
+  // one, before Ponder (its own process group) is stopped, and Ponder is orphaned.
+  process.on("SIGINT", () => void shutdown("SIGINT").then(() => process.exit(130)));
+  process.on("SIGTERM", () => void shutdown("SIGTERM").then(() => process.exit(143)));
 
   try {
     const t0 = Date.now();
@@ -130,19 +165,40 @@ async function main(): Promise<void> {
     console.log(`  status         ${ponder.url}/status   metrics ${ponder.url}/metrics`);
     console.log("");
 
+    // the simulator (feeds, funding) and the liquidator (insurance payouts) both send as the vault owner
+    const nonceScopes = Object.fromEntries(chains.map((c) => [c.name, createNonceScope()]));
     let sim: Simulator | undefined;
     if (runSimulator) {
-      sim = createSimulator({ chains, deployment, seed, accounts });
-      console.log(`simulator: ${accounts} accounts, seed ${seed}${crashEvery ? `, crash −${crashPct * 100}% every ${crashEvery}s` : ""}`);
+      const s = createSimulator({ chains, deployment, seed, accounts, nonceScopes });
+      sim = s;
+      const tSetup = Date.now();
+      await s.setup();
+      console.log(
+        `simulator: ${accounts} accounts set up in ${Date.now() - tSetup} ms, seed ${seed}, a step every ${stepMs} ms` +
+          (crashEvery ? `, crash −${crashPct * 100}% every ${crashEvery}s${recoverySeconds ? ` with ${recoverySeconds}s recovery drift` : ""}` : ""),
+      );
       const steps = flags.steps !== undefined ? intFlag(flags, "steps", 0) : undefined;
-      void sim.run({ steps, signal: controller.signal }).catch((e) => {
-        if (!controller.signal.aborted) console.error(`simulator stopped: ${e instanceof Error ? e.message : e}`);
-      });
+      const recoverySteps = Math.round((recoverySeconds * 1000) / stepMs);
+      const fmt = (p: { BTC: number; ETH: number; ARB: number }) => `BTC ${p.BTC.toFixed(0)} ETH ${p.ETH.toFixed(0)} ARB ${p.ARB.toFixed(3)}`;
+      void s
+        .run({
+          steps,
+          intervalMs: stepMs,
+          signal: controller.signal,
+          onStep: (r) => {
+            if (r.crashed !== null) console.log(`crash (random, step ${r.step}): market −${(r.crashed * 100).toFixed(0)}% → ${fmt(s.prices)}`);
+          },
+        })
+        .catch((e) => {
+          if (!controller.signal.aborted) console.error(`simulator stopped: ${e instanceof Error ? e.message : e}`);
+        });
       if (crashEvery > 0) {
         timers.push(
           setInterval(() => {
-            void sim!.crash({ asset: "all", pct: crashPct }).then(
-              () => console.log(`crash: every risky asset −${crashPct * 100}% on every chain`),
+            const before = s.prices;
+            const t = Date.now();
+            void s.crash({ asset: "all", pct: crashPct, recoverySteps }).then(
+              () => console.log(`crash: every risky asset −${crashPct * 100}% on every chain (${fmt(before)} → ${fmt(s.prices)}), feeds mined in ${Date.now() - t} ms${recoverySteps ? `; drifting back over ${recoverySeconds}s` : ""}`),
               (e) => console.error(`crash failed: ${e instanceof Error ? e.message : e}`),
             );
           }, crashEvery * 1000),
@@ -153,28 +209,41 @@ async function main(): Promise<void> {
       liquidator = await startLiquidator({
         apiUrl: ponder.url,
         deployment,
+        nonceScopes,
         log: (m) => console.log(`[liquidator] ${m}`),
       });
     }
 
     // progress: per chain indexed block vs head, events/s from Ponder's metrics
     let lastEvents = 0;
+    let lastSimEvents = 0;
     let lastAt = Date.now();
     const progress = async (): Promise<void> => {
       try {
-        const [status, metrics, heads] = await Promise.all([
+        const [status, metrics, heads, risk] = await Promise.all([
           ponder!.status(),
           fetch(`${ponder!.url}/metrics`).then((r) => r.text()),
           Promise.all(chains.map((c) => rpc<string>(c.rpcUrl, "eth_blockNumber").then((h) => Number(BigInt(h))))),
+          systemSummary(ponder!.url),
         ]);
         const events = sumMetric(metrics, "ponder_indexing_completed_events");
-        const rate = (events - lastEvents) / ((Date.now() - lastAt) / 1000);
+        const seconds = (Date.now() - lastAt) / 1000;
+        const rate = (events - lastEvents) / seconds;
         lastEvents = events;
         lastAt = Date.now();
         const parts = chains.map((c, i) => `${c.name} ${status[c.name]?.block.number ?? "-"}/${heads[i]}`);
-        const simPart = sim ? ` | simulator ${sim.stats().steps} steps, ${sim.stats().events} events` : "";
-        const liqPart = liquidator ? ` | liquidations ${liquidator.stats().liquidations}` : "";
-        console.log(`indexed ${parts.join("  ")} | ${events} events (${rate.toFixed(0)}/s)${simPart}${liqPart}`);
+        let simPart = "";
+        if (sim) {
+          const st = sim.stats();
+          simPart = ` | simulator ${st.steps} steps, ${st.events} events (${((st.events - lastSimEvents) / seconds).toFixed(0)}/s)${st.txFailed ? `, ${st.txFailed} reverted` : ""}`;
+          lastSimEvents = st.events;
+        }
+        let liqPart = "";
+        if (liquidator) {
+          const ls = liquidator.stats();
+          liqPart = ` | liquidations ${ls.liquidations}${ls.insurancePaidUsd >= 0.5 ? ` (insurance paid $${Math.round(ls.insurancePaidUsd).toLocaleString("en-US")})` : ""}`;
+        }
+        console.log(`indexed ${parts.join("  ")} | ${events} events (${rate.toFixed(0)}/s)${simPart}${liqPart} | ${risk}`);
       } catch (e) {
         if (!controller.signal.aborted) console.log(`progress: ${e instanceof Error ? e.message : e}`);
       }
