@@ -96,6 +96,9 @@ describe("liquidator on real anvil", () => {
     const p = createPublicClient({ transport: http(l2b.rpcUrl) });
     const fundBefore = await p.readContract({ address: l2b.vault, abi: marginVaultAbi, functionName: "insuranceBalanceOf", args: [l2b.quoteToken] });
 
+    // one liquidator per on-chain account at a time: two senders would race for its nonces
+    await liquidator?.stop();
+    liquidator = undefined;
     settler = await startLiquidator({ apiUrl: "http://127.0.0.1:1", deployment, log: () => undefined });
     await settler.liquidate(trader);
 
