@@ -34,10 +34,9 @@ void holder.__xmarginBook?.close();
 
 /**
  * Optional tuning of the book's background work (milliseconds; unset = the book's defaults):
- * XMARGIN_BOOK_POLL_MS (ledger poll), XMARGIN_BOOK_FRAME_MS (full re-screen with a fresh `now`, which
- * moves every data lag and haircut), XMARGIN_BOOK_STRESS_MS (stress library). With ~100k accounts a
- * full re-screen and the stress library take hundreds of ms of the one thread that also answers
- * HTTP, so a longer frame trades data-lag freshness for API latency.
+ * XMARGIN_BOOK_POLL_MS (ledger poll), XMARGIN_BOOK_STRESS_MS (stress library). With ~100k accounts
+ * the stress library takes hundreds of ms of the thread that also answers HTTP (run in slices).
+ * Time alone re-prices accounts only when a chain's data lag crosses a step of risk.lagStepSeconds.
  */
 function msFromEnv(name: string): number | undefined {
   const raw = process.env[name];
@@ -50,7 +49,6 @@ function msFromEnv(name: string): number | undefined {
 }
 const bookTiming = {
   pollIntervalMs: msFromEnv("XMARGIN_BOOK_POLL_MS"),
-  fullRefreshMs: msFromEnv("XMARGIN_BOOK_FRAME_MS"),
   stressIntervalMs: msFromEnv("XMARGIN_BOOK_STRESS_MS"),
 };
 

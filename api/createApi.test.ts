@@ -56,9 +56,9 @@ describe("account", () => {
     expect(a.equityUsd).toBe("1000"); // 2 ETH × 2,000 − 3,000 USDC
     expect(a.chains.map((c: any) => c.name)).toEqual(["l1", "l2a", "l2b"]);
     const l1Eth = a.chains[0].collateral[0];
-    expect(l1Eth).toMatchObject({ asset: "ETH", amount: "1", valueUsd: "2000", latency: { configured: 900, measuredLag: 0, total: 900 } });
+    expect(l1Eth).toMatchObject({ asset: "ETH", amount: "1", valueUsd: "2000", latency: { configured: 900, measuredLag: 5, total: 905 } }); // the lag (0 s) stepped up to one 5 s step
     expect(Number(l1Eth.haircut)).toBeGreaterThan(0);
-    // The l2b item waits longer (1,080 s) than the l1 item (900 s): a larger haircut.
+    // The l2b item waits longer (1,085 s) than the l1 item (905 s): a larger haircut.
     expect(Number(a.chains[2].collateral[0].haircut)).toBeGreaterThan(Number(l1Eth.haircut));
     expect(a.chains[1].debt[0]).toMatchObject({ asset: "USDC", amountRaw: "3000000000" });
     expect(typeof a.healthFactor).toBe("string");
@@ -105,8 +105,8 @@ describe("endangeredAccounts", () => {
     expect(nodes.map((n: any) => n.address)).toEqual([address(2), address(3)]);
     expect(Number(nodes[0].healthFactor)).toBeLessThan(Number(nodes[1].healthFactor));
     expect(nodes[0].seizable).toEqual([
-      { chainId: CHAINS.l1, asset: "ETH", amount: "1", latencySeconds: 900 },
-      { chainId: CHAINS.l2b, asset: "ETH", amount: "1", latencySeconds: 1080 },
+      { chainId: CHAINS.l1, asset: "ETH", amount: "1", latencySeconds: 905 },
+      { chainId: CHAINS.l2b, asset: "ETH", amount: "1", latencySeconds: 1085 },
     ]);
   });
 });
@@ -114,16 +114,18 @@ describe("endangeredAccounts", () => {
 describe("system and stress", () => {
   test("default: totals, tiers and per-chain horizons", async () => {
     const r = await gql(`{ system { collateralUsd debtUsd deficiencyUsd action accountsPerTier { safe marginCall liquidatable insolvent }
-      chains { chainId name horizonSeconds haircutMultiplier liquidationLatencySeconds } marks { asset priceUsd divergentChains } oracleDivergence { asset } } }`);
+      chains { chainId name horizonSeconds haircutLagSeconds haircutMultiplier liquidationLatencySeconds } marks { asset priceUsd divergentChains } oracleDivergence { asset } } }`);
     expect(r.errors).toBeUndefined();
     const s = r.data.system;
     expect(s.collateralUsd).toBe("85000"); // 10 + 2 ETH × 2,000 + 1 BTC × 60,000 + 1,000 USDC
     expect(s.debtUsd).toBe("48000");
     const tiers = s.accountsPerTier;
     expect(tiers.safe + tiers.marginCall + tiers.liquidatable + tiers.insolvent).toBe(4);
-    expect(s.chains.map((c: any) => c.horizonSeconds)).toEqual([900, 1020, 1080]);
-    // √(900 / 31,536,000) = 0.005342
-    expect(s.chains[0].haircutMultiplier).toBe("0.005342");
+    // configured latency + the data lag stepped up to one 5 s step (risk.lagStepSeconds)
+    expect(s.chains.map((c: any) => c.horizonSeconds)).toEqual([905, 1025, 1085]);
+    expect(s.chains.map((c: any) => c.haircutLagSeconds)).toEqual([5, 5, 5]);
+    // √(905 / 31,536,000) = 0.005357
+    expect(s.chains[0].haircutMultiplier).toBe("0.005357");
     expect(s.marks.find((m: any) => m.asset === "ETH").priceUsd).toBe("2000");
     expect(s.oracleDivergence).toEqual([]);
   });

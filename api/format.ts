@@ -201,13 +201,14 @@ export function formatTierCounts(counts: Record<Tier, number>) {
 }
 
 export function formatSystemChain(c: ChainStatus, exposureUsd: unknown) {
-  const horizon = Math.max(0, c.liquidationLatencySeconds + c.lagSeconds);
+  const horizon = Math.max(0, c.liquidationLatencySeconds + c.haircutLagSeconds);
   return {
     chainId: c.chainId,
     name: c.name,
     blockNumber: c.blockNumber,
     timestamp: c.blockTimestamp,
     lagSeconds: Math.round(c.lagSeconds),
+    haircutLagSeconds: c.haircutLagSeconds,
     stale: c.stale,
     liquidationLatencySeconds: c.liquidationLatencySeconds,
     maxDataLagSeconds: c.maxDataLagSeconds,

@@ -325,19 +325,21 @@ const START_PRICES_USD: Record<string, number> = { USDC: 1, BTC: 60_000, ETH: 30
 
 /** Every feed on every chain answers its start price (the deployment alone emits no AnswerUpdated). */
 async function setStartPrices(devnet: DevnetFixture): Promise<void> {
+  // One sender per chain: its transactions go one after another (parallel sends from one account
+  // race for the nonce); the chains proceed in parallel.
   await Promise.all(
-    devnet.deployment.chains.flatMap((c) =>
-      Object.entries(c.feeds).map(([asset, feed]) =>
-        rpc(c.rpcUrl, "eth_sendTransaction", [
+    devnet.deployment.chains.map(async (c) => {
+      for (const [asset, feed] of Object.entries(c.feeds)) {
+        await rpc(c.rpcUrl, "eth_sendTransaction", [
           {
             from: c.deployer,
             to: feed.address,
             data: encodeFunctionData({ abi: priceFeedAbi, functionName: "updateAnswer", args: [BigInt(Math.round(START_PRICES_USD[asset]! * 1e8))] }),
             gas: "0x30000",
           },
-        ]),
-      ),
-    ),
+        ]);
+      }
+    }),
   );
 }
 
@@ -386,7 +388,7 @@ async function main(): Promise<void> {
     const schema = `bench_api_${Date.now().toString(36)}`;
     const port = await freePort();
     const logs: string[] = [];
-    const startOpts = { cwd: ROOT, configPath: devnet.configPath, schema, port, databaseUrl, env: { NODE_ENV: "production" }, log: (l: string) => void logs.push(l), startTimeoutMs: 180_000 };
+    const startOpts = { cwd: ROOT, configPath: devnet.configPath, schema, port, databaseUrl, env: { NODE_ENV: "production", ...(process.env.BENCH_API_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_API_NODE_OPTIONS } : {}) }, log: (l: string) => void logs.push(l), startTimeoutMs: 180_000 };
 
     console.log("1/5 first Ponder run: index the devnet, create the tables");
     ponder = await startPonder(startOpts);
@@ -488,7 +490,6 @@ async function main(): Promise<void> {
         nodeEnv: "production",
         bookTiming: {
           XMARGIN_BOOK_POLL_MS: process.env.XMARGIN_BOOK_POLL_MS ?? "(book default)",
-          XMARGIN_BOOK_FRAME_MS: process.env.XMARGIN_BOOK_FRAME_MS ?? "(book default)",
           XMARGIN_BOOK_STRESS_MS: process.env.XMARGIN_BOOK_STRESS_MS ?? "(book default)",
         },
         tiers: endangered.system.accountsPerTier,

@@ -71,6 +71,7 @@ const RISK_KEYS = [
   "yearSeconds",
   "ewmaHalfLifeSeconds",
   "gridSeconds",
+  "lagStepSeconds",
   "marginMode",
   "portfolioFloor",
   "cascadeMaxRounds",
@@ -409,6 +410,9 @@ function readRisk(issues: IssueList, value: unknown): RiskParams {
       readNumber(issues, object.ewmaHalfLifeSeconds, "risk.ewmaHalfLifeSeconds", { min: Number.MIN_VALUE, default: d.ewmaHalfLifeSeconds, what: "a positive number of seconds" }) ??
       d.ewmaHalfLifeSeconds,
     gridSeconds: readInteger(issues, object.gridSeconds, "risk.gridSeconds", { min: 1, default: d.gridSeconds, what: "a whole number of seconds" }) ?? d.gridSeconds,
+    lagStepSeconds:
+      readInteger(issues, object.lagStepSeconds, "risk.lagStepSeconds", { min: 0, max: 3600, default: d.lagStepSeconds, what: "a whole number of seconds (0 = the exact lag)" }) ??
+      d.lagStepSeconds,
     marginMode: readEnum(issues, object.marginMode, "risk.marginMode", ["standard", "portfolio"] as const, d.marginMode) ?? d.marginMode,
     portfolioFloor: readDecimal(issues, object.portfolioFloor, "risk.portfolioFloor", { min: "0", max: "1", default: d.portfolioFloor }) ?? d.portfolioFloor,
     cascadeMaxRounds:

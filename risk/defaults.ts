@@ -17,6 +17,7 @@ export const DEFAULT_RISK_PARAMS: RiskParams = Object.freeze({
   yearSeconds: 31_536_000,
   ewmaHalfLifeSeconds: 86_400,
   gridSeconds: 60,
+  lagStepSeconds: 5,
   marginMode: "standard",
   portfolioFloor: "0.2",
   cascadeMaxRounds: 10,

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { haircut } from "./haircut.js";
-import { prepareEnvironment, withAssetPrice } from "./environment.js";
+import fc from "fast-check";
+import { prepareEnvironment, steppedLagSeconds, withAssetPrice } from "./environment.js";
 import { D } from "./decimal.js";
 import { CHAIN_L1, CHAIN_L2A, CHAIN_L2B, envInput, freshChains, NOW, testConfig } from "./testing.js";
 import type { VolatilityEstimate } from "./types.js";
@@ -55,6 +56,33 @@ describe("prepareEnvironment", () => {
     expect(env.chains[CHAIN_L2A].reason).toBeNull();
     expect(env.chains[CHAIN_L2B].reason).toEqual({ code: "CHAIN_NOT_INDEXED", chainId: CHAIN_L2B });
     expect(env.fast.chainZeroed).toEqual(new Uint8Array([1, 0, 1]));
+  });
+  test("boundary: a stepped lag rounds up to whole steps, at least one; stale compares the stepped lag", () => {
+    const config = testConfig({ params: { lagStepSeconds: 5 } });
+    const at = (lag: number) => prepareEnvironment(config, envInput({ chains: freshChains(NOW, lag) })).chains[CHAIN_L1];
+    expect(at(0).measuredLagSeconds).toBe(5);
+    expect(at(0).totalLatencySeconds.toNumber()).toBe(905);
+    expect(at(5).measuredLagSeconds).toBe(5);
+    expect(at(6).measuredLagSeconds).toBe(10);
+    expect(at(120).stale).toBe(false); // 120 is a whole number of steps
+    expect(at(116).measuredLagSeconds).toBe(120);
+    expect(at(121).stale).toBe(true);
+    expect(at(121).reason).toEqual({ code: "CHAIN_STALE", chainId: CHAIN_L1, lagSeconds: 125, maxSeconds: 120 });
+    // every lag inside one step gives the same haircuts (what lets the risk book keep its reports)
+    expect(at(1).totalLatencySeconds.eq(at(4).totalLatencySeconds)).toBe(true);
+  });
+  test("property: steppedLagSeconds never understates the lag, overstates it by less than one step, and step 0 is exact", () => {
+    fc.assert(
+      fc.property(fc.double({ min: -1e6, max: 1e7, noNaN: true }), fc.integer({ min: 1, max: 3600 }), (raw, step) => {
+        const lag = steppedLagSeconds(raw, step);
+        const clamped = Math.max(0, raw);
+        expect(lag).toBeGreaterThanOrEqual(clamped);
+        expect(lag - clamped).toBeLessThanOrEqual(step);
+        expect(lag % step).toBe(0);
+        expect(lag).toBeGreaterThanOrEqual(step);
+        expect(steppedLagSeconds(raw, 0)).toBe(clamped);
+      }),
+    );
   });
   test("behavior: a lag exactly at maxDataLagSeconds is not stale", () => {
     const env = prepareEnvironment(testConfig(), envInput({ chains: freshChains(NOW, 120) }));

@@ -61,7 +61,7 @@ export interface ChainEnv {
   name: string;
   /** configured liquidation latency × scenario multiplier, seconds */
   configuredLatencySeconds: Decimal;
-  /** τobs = max(0, now − last indexed block time), seconds (0 when nothing is indexed) */
+  /** τobs: now − last indexed block time stepped by `lagStepSeconds` (see steppedLagSeconds), seconds (0 when nothing is indexed) */
   measuredLagSeconds: number;
   /** T_c = configured + measured, seconds */
   totalLatencySeconds: Decimal;
@@ -192,8 +192,25 @@ function nonNegative(value: Decimal, what: string): Decimal {
 const num = (x: Decimal | null): number => (x === null ? Number.NaN : x.toNumber());
 
 /**
+ * The data lag a haircut uses: `τ = step·max(1, ⌈max(0, raw)/step⌉)` seconds, i.e. the raw lag
+ * `now − blockTimestamp` rounded up to whole steps, and at least one step even when the indexer is
+ * at the head (the next block may already hold events it has not seen). With `step = 0` the raw
+ * lag itself (clamped at 0). Rounding up never understates the latency; the step keeps every
+ * haircut, and every cached account report, unchanged while a healthy chain's lag jitters between
+ * block times, so time passing alone re-prices nothing until a lag crosses a step.
+ *
+ * Example: step 5 → raw 0 s, 1 s or 5 s give 5; 5.5 s gives 10; step 0 → raw 3.2 s gives 3.2.
+ */
+export function steppedLagSeconds(rawLagSeconds: number, stepSeconds: number): number {
+  const raw = Math.max(0, rawLagSeconds);
+  if (!(stepSeconds > 0)) return raw;
+  return stepSeconds * Math.max(1, Math.ceil(raw / stepSeconds));
+}
+
+/**
  * Prepares one tick's market environment. Per chain c: `T_c = latency_c·multiplier + τobs_c` with
- * `τobs_c = max(0, now − blockTimestamp_c)`; stale when `τobs_c > maxDataLagSeconds_c` or nothing is
+ * `τobs_c` = `now − blockTimestamp_c` stepped by {@link steppedLagSeconds} (`params.lagStepSeconds`);
+ * stale when `τobs_c > maxDataLagSeconds_c` or nothing is
  * indexed. Per (asset x, chain c): `hM = 1 − exp(−zM·σ_x·√(T_c/Y))`, `hI` with zI and `2·T_c`,
  * σ_x = max(σEWMA_x, σfloor_x) (the floor alone when `volatility` is null). Marks by {@link markPrices}.
  * Pure: no clock (`now` is the argument), deterministic.
@@ -228,7 +245,7 @@ export function prepareEnvironment(
     const cfg = config.chains[chainId];
     const f = freshness.get(chainId);
     const indexed = f !== undefined;
-    const measuredLagSeconds = indexed ? Math.max(0, input.now - f.blockTimestamp) : 0;
+    const measuredLagSeconds = indexed ? steppedLagSeconds(input.now - f.blockTimestamp, params.lagStepSeconds) : 0;
     const configuredLatencySeconds = new D(cfg.liquidationLatencySeconds).times(latencyMultiplier);
     const stale = !indexed || measuredLagSeconds > cfg.maxDataLagSeconds;
     const isUnreachable = unreachable.has(chainId);

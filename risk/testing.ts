@@ -61,7 +61,8 @@ export function testConfig(over: { params?: Partial<RiskParams>; latency?: numbe
       markets[key] = { key, chainId, marketId, asset, mmr: "0.03", imr: "0.05", imf: "0", ...over.markets };
     }
   }
-  return { params: { ...DEFAULT_RISK_PARAMS, ...over.params }, assets, markets, chains };
+  // the exact data lag (no step), so a test with latency 0 and lag 0 gets h = 0
+  return { params: { ...DEFAULT_RISK_PARAMS, lagStepSeconds: 0, ...over.params }, assets, markets, chains };
 }
 
 /** An 8-decimal raw price from a decimal string or number ("2000.5" → 200050000000n). */

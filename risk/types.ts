@@ -69,6 +69,8 @@ export interface RiskParams {
   yearSeconds: number; // 31_536_000
   ewmaHalfLifeSeconds: number; // 86_400
   gridSeconds: number; // 60
+  /** the measured data lag is rounded up to whole steps of this many seconds, at least one step (0: exact) */
+  lagStepSeconds: number; // 5
   marginMode: "standard" | "portfolio";
   portfolioFloor: DecimalString; // 0.2
   cascadeMaxRounds: number; // 10

@@ -126,7 +126,7 @@ beforeAll(async () => {
   await ponder.waitCaughtUp(devnet.caughtUp, 120_000);
 
   // The live book: exact frame on every poll, so that "equals a fresh book" is a sharp test.
-  live = createRiskBook({ reader, config: riskConfig, clock, pollIntervalMs: 100, fullRefreshMs: 0, volatilityIntervalMs: 0 });
+  live = createRiskBook({ reader, config: riskConfig, clock, pollIntervalMs: 100, volatilityIntervalMs: 0 });
   cleanup.add(live, (b) => b.stop(), "live book");
   await live.start();
   live.subscribe((e) => events.push(e));

@@ -3,7 +3,7 @@ import { createRiskBook, type RiskBook } from "./book.js";
 import { appendLedger, createMemoryReader, createMemoryStore, rollback, type MemoryStore } from "./memoryReader.js";
 import type { BookEvent } from "./types.js";
 import type { AccountState, Hex } from "../../risk/types.js";
-import { prepareEnvironment } from "../../risk/environment.js";
+import { prepareEnvironment, steppedLagSeconds } from "../../risk/environment.js";
 import { evaluateAccount } from "../../risk/evaluateAccount.js";
 import { estimateVolatility } from "../../risk/volatility.js";
 import { ALICE, BOB, CAROL, CHAIN_L1, CHAIN_L2A, CHAIN_L2B, CHAINS, DAVE, ERIN, T0, USDC, WETH, bookTestConfig, crashRows, ledgerRow, seededStore } from "./testing.js";
@@ -15,8 +15,8 @@ const books: RiskBook[] = [];
 async function open(store: MemoryStore, nowSeconds: number | (() => number)): Promise<RiskBook> {
   const clock = typeof nowSeconds === "number" ? () => nowSeconds * 1000 : () => nowSeconds() * 1000;
   // Long poll interval: the tests drive updates with sync(), never by waiting.
-  // fullRefreshMs/volatilityIntervalMs 0: the time frame and volatility follow every poll (exact).
-  const book = createRiskBook({ reader: createMemoryReader(store), config, clock, pollIntervalMs: 60_000, fullRefreshMs: 0, volatilityIntervalMs: 0 });
+  // volatilityIntervalMs 0: volatility follows every poll (exact).
+  const book = createRiskBook({ reader: createMemoryReader(store), config, clock, pollIntervalMs: 60_000, volatilityIntervalMs: 0 });
   books.push(book);
   await book.start();
   return book;
@@ -333,6 +333,43 @@ describe("restarts and time", () => {
   });
 });
 
+describe("time", () => {
+  test("behavior: time alone re-prices nothing until a chain's stepped data lag moves, then only that chain's holders", async () => {
+    const stepped = { ...config, params: { ...config.params, lagStepSeconds: 5 } };
+    const store = seededStore();
+    let now = T0 + 10;
+    const book = createRiskBook({ reader: createMemoryReader(store), config: stepped, clock: () => now * 1000, pollIntervalMs: 60_000, volatilityIntervalMs: 0 });
+    books.push(book);
+    await book.start();
+    const events: BookEvent[] = [];
+    book.subscribe((e) => events.push(e));
+    const lags = (t: number) => store.checkpoints.map((c) => steppedLagSeconds(t - c.blockTimestamp, 5)).join(",");
+    // the first second at which some chain's stepped lag moves
+    let d = 1;
+    while (lags(T0 + 10 + d) === lags(T0 + 10)) d++;
+    const alice = book.account(ALICE)!;
+    const updatesBefore = book.stats().updates;
+    if (d > 1) {
+      now = T0 + 10 + d - 1;
+      await book.sync();
+      expect(events).toEqual([]);
+      expect(book.stats().updates).toBe(updatesBefore);
+      expect(book.account(ALICE)).toBe(alice); // the cached report: nothing it depends on moved
+      expect(book.asOf().now).toBe(now); // the freshness stamp follows the clock all the same
+    }
+    now = T0 + 10 + d;
+    await book.sync();
+    expect(book.stats().updates).toBe(updatesBefore + 1);
+    expect(book.account(ALICE)).not.toBe(alice);
+    const fresh = createRiskBook({ reader: createMemoryReader(store), config: stepped, clock: () => now * 1000, pollIntervalMs: 60_000, volatilityIntervalMs: 0 });
+    books.push(fresh);
+    await fresh.start();
+    expect(snapshot(book)).toEqual(snapshot(fresh));
+    expect(book.account(ALICE)).toEqual(fresh.account(ALICE));
+    expect(book.chains().map((c) => c.haircutLagSeconds)).toEqual(fresh.chains().map((c) => c.haircutLagSeconds));
+  });
+});
+
 describe("lists", () => {
   test("default: keyset pagination walks every account once in order", async () => {
     const store = seededStore();
@@ -379,7 +416,7 @@ describe("system and stress", () => {
   test("behavior: after an update the stress library is refreshed in the background, at most every stressIntervalMs", async () => {
     const store = seededStore();
     let nowMs = (T0 + 70) * 1000;
-    const book = createRiskBook({ reader: createMemoryReader(store), config, clock: () => nowMs, pollIntervalMs: 60_000, fullRefreshMs: 60_000, volatilityIntervalMs: 0, stressIntervalMs: 1000 });
+    const book = createRiskBook({ reader: createMemoryReader(store), config, clock: () => nowMs, pollIntervalMs: 60_000, volatilityIntervalMs: 0, stressIntervalMs: 1000 });
     books.push(book);
     await book.start();
     const before = book.stressLibrary();

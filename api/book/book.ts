@@ -14,7 +14,7 @@ import { blockKey } from "./reader.js";
 import { buildAccountStates, DEFAULT_PRICE_DECIMALS, emptyAccount } from "./accountState.js";
 import { EndangeredRanking } from "./ranking.js";
 import { BookError } from "./errors.js";
-import { Screener, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, evaluate, prepare, runStress, volatilityLookbackSeconds, type EnvironmentInput, type PreparedEnv } from "./core.js";
+import { Screener, steppedLagSeconds, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, evaluate, prepare, runStress, volatilityLookbackSeconds, type EnvironmentInput, type PreparedEnv } from "./core.js";
 import { accountAt, accountHistory, systemHistory } from "./history.js";
 import { runScenariosSliced } from "./stressRunner.js";
 import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./listing.js";
@@ -32,11 +32,6 @@ export interface RiskBookOptions {
    * default 5000 ms. Totals and D0 follow every update.
    */
   stressIntervalMs?: number;
-  /**
-   * The time frame (`now`, each chain's last indexed block: the data lag) moves at most this
-   * often, then every account is re-screened; default 1000 ms. 0: every poll (exact, for tests).
-   */
-  fullRefreshMs?: number;
   /** Volatility re-estimated at most this often when new rounds arrive, default 5000 ms. */
   volatilityIntervalMs?: number;
   /** Ledger rows read per poll, default 10,000. */
@@ -89,7 +84,7 @@ interface Listener {
   endangeredMaxHealthFactor?: number;
 }
 
-const DEFAULTS = { pollIntervalMs: 100, stressIntervalMs: 5000, fullRefreshMs: 1000, volatilityIntervalMs: 5000, ledgerBatchLimit: 10_000, maxTierChanges: 100_000 };
+const DEFAULTS = { pollIntervalMs: 100, stressIntervalMs: 5000, volatilityIntervalMs: 5000, ledgerBatchLimit: 10_000, maxTierChanges: 100_000 };
 
 export function createRiskBook(options: RiskBookOptions): RiskBook {
   const { reader, config } = options;
@@ -121,7 +116,8 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let envInput: EnvironmentInput | null = null;
   let env: PreparedEnv | null = null;
   let envNow = 0;
-  let lastFullRefreshAt = -Infinity; // clock ms
+  /** what of time the environment was built for (stepped lags, stale flags): see timeKey() */
+  let envTimeKey = "";
   const reportCache = new Map<Hex, AccountRisk>();
 
   let system: SystemRisk | null = null;
@@ -166,7 +162,26 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     envInput = environmentInput(now, latestPrices, [...checkpoints.values()], volatility, markets, config);
     env = prepare(config, envInput);
     envNow = now;
+    envTimeKey = timeKey(now, checkpoints, latestPrices);
     reportCache.clear();
+  }
+
+  /**
+   * Everything time changes in the numbers: per chain the stepped data lag (which also decides
+   * staleness), per oracle answer whether it is older than its asset's limit. Equal keys give equal
+   * environments for the same prices, markets and volatility.
+   */
+  function timeKey(now: number, cps: Map<ChainId, CheckpointRow>, prices: readonly LatestPriceRow[]): string {
+    const parts: string[] = [];
+    for (const chain of Object.values(config.chains)) {
+      const cp = cps.get(chain.chainId);
+      parts.push(cp === undefined ? "-" : String(steppedLagSeconds(now - cp.blockTimestamp, config.params.lagStepSeconds)));
+    }
+    for (const p of prices) {
+      const asset = config.assets[p.asset];
+      if (asset !== undefined) parts.push(now - p.updatedAt > asset.maxOracleAgeSeconds ? "s" : "f");
+    }
+    return parts.join(",");
   }
 
   async function refreshVolatility(force: boolean): Promise<boolean> {
@@ -219,7 +234,6 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     await loadRounds(now);
     await refreshVolatility(true);
     rebuildEnvironment(now);
-    lastFullRefreshAt = clock();
 
     const states = buildAccountStates(rows, config, priceDecimals);
     const previous = new Map([...entries].map(([a, e]) => [a, e.screen] as const));
@@ -257,9 +271,9 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   /**
    * One step of following the indexer. The book's time frame (`now` and each chain's last indexed
-   * block, which set the data lag) moves at most every `fullRefreshMs`, or at once when a chain's
-   * staleness would flip; in between, new events and price moves are applied within the frame.
-   * So at every moment the book equals a full recompute of the store as of its `asOf()`.
+   * block) follows every poll; it re-prices accounts only when a chain's stepped data lag or a stale
+   * flag moves (then only the holders on that chain or of that asset are re-screened). So at every
+   * moment the book equals a full recompute of the store as of its `asOf()`.
    */
   async function poll(): Promise<void> {
     if (!loaded) return;
@@ -282,27 +296,15 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     }
     const rows = await reader.ledgerAfter([...cursors.values()], opts.ledgerBatchLimit);
 
-    // The time frame.
-    const clockMs = clock();
+    // The time frame: `now` and the latest checkpoints, always. Time moves the numbers only through
+    // the stepped data lags and the stale flags (timeKey); while those hold, the environment and
+    // every cached report stay as they are.
     const now = nowSeconds();
-    let frameNow = envNow;
-    let frameCps = checkpoints;
-    // A clock that went backwards (an injected one) also moves the frame.
-    const frameDue = opts.fullRefreshMs <= 0 || clockMs < lastFullRefreshAt || clockMs - lastFullRefreshAt >= opts.fullRefreshMs;
-    if (frameDue || !sameSet(staleChainsAt(envNow, checkpoints), staleChainsAt(now, cpMap))) {
-      frameNow = now;
-      frameCps = cpMap;
-      lastFullRefreshAt = clockMs;
-    }
-    const nowChanged = frameNow !== envNow;
-    const movedChains: ChainId[] = [];
-    for (const chainId of new Set([...frameCps.keys(), ...checkpoints.keys()])) {
-      if (frameCps.get(chainId)?.blockTimestamp !== checkpoints.get(chainId)?.blockTimestamp) movedChains.push(chainId);
-    }
-    const frameChanged = nowChanged || movedChains.length > 0 || [...frameCps].some(([id, c]) => checkpoints.get(id)?.blockNumber !== c.blockNumber);
-    const volatilityDue = volatilityDirty && (clockMs < volatilityAt || clockMs - volatilityAt >= opts.volatilityIntervalMs);
-    if (rows.length === 0 && !frameChanged && !volatilityDue) return;
-
+    const volatilityDue = volatilityDirty && (clock() < volatilityAt || clock() - volatilityAt >= opts.volatilityIntervalMs);
+    const timeMoved = envTimeKey !== timeKey(now, cpMap, latestPrices);
+    checkpoints = cpMap;
+    envNow = now;
+    if (rows.length === 0 && !timeMoved && !volatilityDue) return;
     // What the new rows touch.
     const touched = new Set<Hex>();
     const causes = new Map<Hex, Cause>();
@@ -337,18 +339,20 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     const volChanged = await refreshVolatility(false);
 
     const marksBefore = env === null ? new Map<string, string>() : markSignature(env);
+    const lagsBefore = env === null ? new Map<ChainId, string>() : lagSignature(env);
     const fundingBefore = envInput?.fundingIndexX18 ?? {};
-    const staleBefore = staleChains();
-    checkpoints = frameCps;
-    // The environment (and with it every cached report) changes only with its inputs: the frame,
-    // prices, markets (funding) and volatility. A deposit alone keeps it and the other reports.
-    if (env === null || frameChanged || prices !== null || mkts !== null || volChanged) rebuildEnvironment(frameNow);
-    const defaultCause: Cause = priceCause ?? { chainId: null, blockNumber: null, timestamp: frameNow };
-    if (nowChanged || volChanged || !sameSet(staleBefore, staleChains())) {
+    // The environment (and with it every cached report) changes only with its inputs: the stepped
+    // lags and stale flags, prices, markets (funding) and volatility. A deposit alone keeps it.
+    if (env === null || timeMoved || prices !== null || mkts !== null || volChanged) rebuildEnvironment(now);
+    const defaultCause: Cause = priceCause ?? { chainId: null, blockNumber: null, timestamp: now };
+    if (volChanged) {
       // Every haircut moved: apply the account changes, then re-screen everything.
       if (accountRows !== null) applyStates(accountRows, touched);
       return fullRescreen(t0, defaultCause, causes);
     }
+    // Chains whose stepped lag or staleness moved: their holders are re-screened.
+    const movedChains: ChainId[] = [];
+    for (const [chainId, sig] of lagSignature(env!)) if (lagsBefore.get(chainId) !== sig) movedChains.push(chainId);
 
     // Assets whose mark moved (or became stale/fresh), markets whose funding index moved.
     const moved = new Set<string>();
@@ -448,7 +452,6 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       if (before === null || before.tier !== screen.tier) changes.push(recordTierChange(address, before?.tier ?? null, screen, causes?.get(address) ?? cause));
     }
     resetRanking();
-    lastFullRefreshAt = clock();
     systemDirty = true;
     finishUpdate(t0, [...entries.keys()], changes, null, true);
   }
@@ -595,23 +598,6 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   // ---------------------------------------------------------------- helpers
 
-  /** Chains whose data lag at `now` exceeds their limit (or that have nothing indexed), from config alone. */
-  function staleChainsAt(now: number, cps: Map<ChainId, CheckpointRow>): Set<ChainId> {
-    const out = new Set<ChainId>();
-    for (const chain of Object.values(config.chains)) {
-      const cp = cps.get(chain.chainId);
-      if (cp === undefined || Math.max(0, now - cp.blockTimestamp) > chain.maxDataLagSeconds) out.add(chain.chainId);
-    }
-    return out;
-  }
-
-  function staleChains(): Set<ChainId> {
-    const out = new Set<ChainId>();
-    if (env === null) return out;
-    for (const c of Object.values(env.chains)) if (c.stale) out.add(c.chainId);
-    return out;
-  }
-
   function chainStatuses(): ChainStatus[] {
     const now = envNow;
     return Object.values(config.chains)
@@ -619,15 +605,17 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
         const cp = checkpoints.get(chain.chainId);
         const blockTimestamp = cp?.blockTimestamp ?? 0;
         const lagSeconds = cp === undefined ? now : Math.max(0, now - blockTimestamp);
+        const used = env?.chains[chain.chainId];
         return {
           chainId: chain.chainId,
           name: cp?.chainName ?? chain.name,
           blockNumber: cp?.blockNumber ?? 0n,
           blockTimestamp,
           lagSeconds,
+          haircutLagSeconds: used?.measuredLagSeconds ?? steppedLagSeconds(lagSeconds, config.params.lagStepSeconds),
           liquidationLatencySeconds: chain.liquidationLatencySeconds,
           maxDataLagSeconds: chain.maxDataLagSeconds,
-          stale: cp === undefined || lagSeconds > chain.maxDataLagSeconds,
+          stale: used?.stale ?? (cp === undefined || lagSeconds > chain.maxDataLagSeconds),
         };
       })
       .sort((a, b) => a.chainId - b.chainId);
@@ -827,6 +815,13 @@ function chainIdsOf(state: AccountState): ChainId[] {
   for (const i of state.debt) ids.add(i.chainId);
   for (const p of state.positions) ids.add(p.chainId);
   return [...ids].sort((a, b) => a - b);
+}
+
+/** Per chain the stepped lag and staleness the haircuts were built with. */
+function lagSignature(env: PreparedEnv): Map<ChainId, string> {
+  const out = new Map<ChainId, string>();
+  for (const c of Object.values(env.chains)) out.set(c.chainId, `${c.measuredLagSeconds}|${c.stale ? 1 : 0}`);
+  return out;
 }
 
 function markSignature(env: PreparedEnv): Map<string, string> {

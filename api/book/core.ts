@@ -5,6 +5,7 @@
  */
 import type { AccountRisk, AccountScreen, AccountState, AssetSymbol, ChainFreshness, ChainId, Hex, MarketKey, PricePoint, PriceObservation, RiskConfig, ScenarioResult, StressScenario, SystemAction, SystemRisk, VolatilityEstimate } from "../../risk/types.js";
 import { prepareEnvironment, type EnvironmentInput, type PreparedEnvironment } from "../../risk/environment.js";
+export { steppedLagSeconds } from "../../risk/environment.js";
 import { evaluateAccount } from "../../risk/evaluateAccount.js";
 import { assetIndexOf, compileBook, screenAccount, screenAll, slotOf, updateCompiledAccount, type CompiledBook } from "../../risk/compiled.js";
 import { estimateVolatility, EWMA_LOOKBACK_HALF_LIVES } from "../../risk/volatility.js";

@@ -22,6 +22,8 @@ export interface ChainStatus {
   blockNumber: bigint;
   blockTimestamp: number; // unix seconds of the last indexed block
   lagSeconds: number; // now − blockTimestamp
+  /** the data lag the haircuts use: lagSeconds stepped up by risk.lagStepSeconds (steppedLagSeconds) */
+  haircutLagSeconds: number;
   liquidationLatencySeconds: number;
   maxDataLagSeconds: number;
   stale: boolean;

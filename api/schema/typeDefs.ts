@@ -54,7 +54,7 @@ type ChainFreshness {
   stale: Boolean!
 }
 
-"""Seconds to seize collateral on a chain: configured liquidation latency + measured data lag."""
+"""Seconds to seize collateral on a chain: configured liquidation latency + measured data lag (stepped up by risk.lagStepSeconds)."""
 type Latency {
   configured: Int!
   measuredLag: Int!
@@ -227,11 +227,14 @@ type SystemChain {
   name: String!
   blockNumber: BigInt!
   timestamp: Int!
+  "now − timestamp"
   lagSeconds: Int!
+  "the data lag the haircuts use: lagSeconds rounded up to whole steps of risk.lagStepSeconds, at least one step"
+  haircutLagSeconds: Int!
   stale: Boolean!
   liquidationLatencySeconds: Int!
   maxDataLagSeconds: Int!
-  "configured latency + measured lag: the haircut horizon T_c"
+  "configured latency + haircutLagSeconds: the haircut horizon T_c"
   horizonSeconds: Int!
   "√(T_c / Y), Y = 31,536,000 s: the factor z·σ is multiplied by in h = 1 − exp(−z·σ·√(T/Y))"
   haircutMultiplier: Decimal!
