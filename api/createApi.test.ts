@@ -114,7 +114,7 @@ describe("endangeredAccounts", () => {
 describe("system and stress", () => {
   test("default: totals, tiers and per-chain horizons", async () => {
     const r = await gql(`{ system { collateralUsd debtUsd deficiencyUsd action accountsPerTier { safe marginCall liquidatable insolvent }
-      chains { chainId name horizonSeconds haircutLagSeconds haircutMultiplier liquidationLatencySeconds } marks { asset priceUsd divergentChains } oracleDivergence { asset } } }`);
+      chains { chainId name horizonSeconds haircutLagSeconds haircutMultiplier liquidationLatencySeconds exposureUsd } marks { asset priceUsd divergentChains } oracleDivergence { asset } } }`);
     expect(r.errors).toBeUndefined();
     const s = r.data.system;
     expect(s.collateralUsd).toBe("85000"); // 10 + 2 ETH × 2,000 + 1 BTC × 60,000 + 1,000 USDC
@@ -127,6 +127,10 @@ describe("system and stress", () => {
     // √(905 / 31,536,000) = 0.005357
     expect(s.chains[0].haircutMultiplier).toBe("0.005357");
     expect(s.marks.find((m: any) => m.asset === "ETH").priceUsd).toBe("2000");
+    // Per-chain exposure at mark, no haircut: together, all collateral minus all debt.
+    const exposures = s.chains.map((c: any) => c.exposureUsd as string);
+    expect(exposures.every((e: string) => /^-?\d+(\.\d+)?$/.test(e))).toBe(true);
+    expect(exposures.reduce((sum: number, e: string) => sum + Number(e), 0)).toBe(Number(s.collateralUsd) - Number(s.debtUsd));
     expect(s.oracleDivergence).toEqual([]);
   });
 

@@ -63,9 +63,14 @@ export function createBookHub(book: RiskBookView, options: BookHubOptions): Book
     if (event.type === "endangered") return; // delivered to the threshold's own subscription
     version++;
     if (event.type === "updated") {
-      for (const address of event.touched) {
-        const set = accountListeners.get(address);
-        if (set) for (const l of set) l(version);
+      if (event.full) {
+        // Everything was re-evaluated: loop over the subscribed accounts, not the whole book.
+        for (const set of accountListeners.values()) for (const l of set) l(version);
+      } else if (accountListeners.size > 0) {
+        for (const address of event.touched) {
+          const set = accountListeners.get(address);
+          if (set) for (const l of set) l(version);
+        }
       }
       if (tierListeners.size > 0) for (const change of event.tierChanges) for (const l of tierListeners) l(change);
     } else {

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { D } from "./decimal.js";
 import { DEFAULT_RISK_PARAMS } from "./defaults.js";
-import { buildSystemRisk, systemAction, systemTotals, type AccountSummary, type ActionMetrics } from "./systemic.js";
+import { buildSystemRisk, chainExposures, systemAction, systemTotals, type AccountSummary, type ActionMetrics } from "./systemic.js";
 import type { Hex, ScenarioResult, SystemAction } from "./types.js";
 
 const thresholds = DEFAULT_RISK_PARAMS.thresholds; // CR 2 / 1.25, share 10%, hysteresis 20%
@@ -216,5 +216,54 @@ describe("systemTotals: float inputs (screens)", () => {
   });
   test("behavior: a non-finite float is refused", () => {
     expect(() => systemTotals([summary(1, "SAFE", "1", "1")].map((s) => ({ ...s, collateralUsd: Number.NaN })))).toThrow(/finite/);
+  });
+});
+
+describe("chainExposures", () => {
+  const eth = (n: bigint) => n * 10n ** 18n;
+  const usdc = (n: bigint) => n * 10n ** 6n;
+  test("default: 2 ETH collateral and 1,000 USDC debt on a chain, ETH at 2,000 → 3,000; an empty chain → 0", () => {
+    const out = chainExposures(
+      [{ address: "0x01", collateral: [{ chainId: 1, asset: "ETH", amountRaw: eth(2n), decimals: 18 }], debt: [{ chainId: 1, asset: "USDC", amountRaw: usdc(1000n), decimals: 6 }], positions: [] }],
+      { ETH: D(2000), USDC: D(1) },
+      [1, 2],
+    );
+    expect(out.map((e) => [e.chainId, e.exposureUsd?.toString()])).toEqual([[1, "3000"], [2, "0"]]);
+  });
+  test("behavior: an asset held without a mark makes its chain's exposure null and is named", () => {
+    const out = chainExposures(
+      [{ address: "0x01", collateral: [{ chainId: 1, asset: "SOL", amountRaw: 5n, decimals: 9 }], debt: [], positions: [] }],
+      { SOL: null },
+      [1],
+    );
+    expect(out[0]).toEqual({ chainId: 1, exposureUsd: null, unpricedAssets: ["SOL"] });
+  });
+  // amounts below 2^100: every product stays inside the 50 digits, so both sides are exact
+  test("property: equals the sum over accounts and items of ±amount·price, exactly", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ chain: fc.constantFrom(1, 2, 3), asset: fc.constantFrom("ETH", "USDC"), amount: fc.bigInt({ min: 0n, max: 2n ** 100n }), debt: fc.boolean() }), { maxLength: 40 }),
+        (items) => {
+          const decimals = { ETH: 18, USDC: 6 } as const;
+          const price = { ETH: D("1234.5678"), USDC: D("0.9999") };
+          const accounts = items.map((it, i) => ({
+            address: `0x${i}` as Hex,
+            collateral: it.debt ? [] : [{ chainId: it.chain, asset: it.asset, amountRaw: it.amount, decimals: decimals[it.asset] }],
+            debt: it.debt ? [{ chainId: it.chain, asset: it.asset, amountRaw: it.amount, decimals: decimals[it.asset] }] : [],
+            positions: [],
+          }));
+          const out = chainExposures(accounts, price, [1, 2, 3]);
+          for (const e of out) {
+            let expected = D(0);
+            for (const it of items) {
+              if (it.chain !== e.chainId) continue;
+              const v = D(it.amount.toString()).div(D(10).pow(decimals[it.asset])).times(price[it.asset]);
+              expected = it.debt ? expected.minus(v) : expected.plus(v);
+            }
+            expect(e.exposureUsd!.eq(expected)).toBe(true);
+          }
+        },
+      ),
+    );
   });
 });

@@ -4,8 +4,8 @@
  * Pure: plain data in, `SystemRisk` out; exact decimals for everything shown to people.
  */
 import type Decimal from "decimal.js";
-import { D, toDecimal, ZERO, type Numeric } from "./decimal.js";
-import type { AccountRisk, Hex, RiskParams, ScenarioResult, SystemAction, SystemRisk, Tier } from "./types.js";
+import { D, fromRaw, toDecimal, ZERO, type Numeric } from "./decimal.js";
+import type { AccountRisk, AccountState, AssetSymbol, BalanceItem, ChainId, Hex, RiskParams, ScenarioResult, SystemAction, SystemRisk, Tier } from "./types.js";
 import { TIERS } from "./types.js";
 
 /** What the pool totals need from one account (an `AccountRisk` has all of it; see {@link summarizeAccount}). */
@@ -262,4 +262,53 @@ export function buildSystemRisk(input: {
     action,
     accountsPerTier: { ...totals.accountsPerTier },
   };
+}
+
+/** One chain's net balance exposure: see {@link chainExposures}. */
+export interface ChainExposure {
+  chainId: ChainId;
+  /** Σ collateral − Σ debt at mark, USD, no haircut; null when an asset held there has no mark */
+  exposureUsd: Decimal | null;
+  /** assets held on the chain without a mark (why exposureUsd is null) */
+  unpricedAssets: AssetSymbol[];
+}
+
+/**
+ * Per chain, `Σ_x (Σ collateral q_x − Σ debt q_x)·P_x` over every account: what the pool holds net
+ * on that chain at mark prices, before haircuts (perp PnL not included: it settles in the quote
+ * token). Raw amounts are summed exactly as integers per (chain, asset, decimals) first, so the
+ * cost is one bigint add per item and one Decimal product per (chain, asset). Chains listed in
+ * `chainIds` order; a chain with no items has exposure 0.
+ *
+ * Example: 2 ETH of collateral and 1,000 USDC of debt on a chain, ETH at 2,000 → 3,000.
+ */
+export function chainExposures(
+  accounts: Iterable<AccountState>,
+  marks: Record<AssetSymbol, Decimal | null>,
+  chainIds: readonly ChainId[],
+): ChainExposure[] {
+  const sums = new Map<string, { chainId: ChainId; asset: AssetSymbol; decimals: number; raw: bigint }>();
+  const add = (item: BalanceItem, sign: 1n | -1n) => {
+    const key = `${item.chainId}|${item.asset}|${item.decimals}`;
+    let s = sums.get(key);
+    if (s === undefined) sums.set(key, (s = { chainId: item.chainId, asset: item.asset, decimals: item.decimals, raw: 0n }));
+    s.raw += sign * item.amountRaw;
+  };
+  for (const a of accounts) {
+    for (const c of a.collateral) add(c, 1n);
+    for (const d of a.debt) add(d, -1n);
+  }
+  const out = new Map<ChainId, ChainExposure>(chainIds.map((chainId) => [chainId, { chainId, exposureUsd: ZERO, unpricedAssets: [] }]));
+  for (const s of sums.values()) {
+    const e = out.get(s.chainId);
+    if (e === undefined || s.raw === 0n) continue;
+    const mark = marks[s.asset] ?? null;
+    if (mark === null) {
+      if (!e.unpricedAssets.includes(s.asset)) e.unpricedAssets.push(s.asset);
+      e.exposureUsd = null;
+      continue;
+    }
+    if (e.exposureUsd !== null) e.exposureUsd = e.exposureUsd.plus(fromRaw(s.raw, s.decimals).times(mark));
+  }
+  return [...out.values()].map((e) => ({ ...e, unpricedAssets: e.unpricedAssets.sort() }));
 }

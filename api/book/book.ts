@@ -7,6 +7,7 @@
  * Time: `clock()` (ms, default Date.now) gives `now` in unix seconds; nothing else reads time.
  * Determinism: a fresh book over the same store with the same clock gives the same numbers.
  */
+import type Decimal from "decimal.js";
 import type { AccountRisk, AccountScreen, AccountState, ChainId, Hex, MarkPrice, RiskConfig, ScenarioResult, StressScenario, SystemAction, SystemRisk, Tier, VolatilityEstimate } from "../../risk/types.js";
 import type { AccountFilter, AccountListEntry, AccountOrder, AsOf, BookEvent, ChainStatus, HistoryPoint, RiskBookView, SubscribeOptions, SystemHistoryPoint, TierChange } from "./types.js";
 import type { CheckpointRow, InsuranceFundRow, LatestPriceRow, LedgerRow, MarketRow, PriceRoundRow, StoreReader } from "./reader.js";
@@ -14,7 +15,7 @@ import { blockKey } from "./reader.js";
 import { buildAccountStates, DEFAULT_PRICE_DECIMALS, emptyAccount } from "./accountState.js";
 import { EndangeredRanking } from "./ranking.js";
 import { BookError } from "./errors.js";
-import { Screener, steppedLagSeconds, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, evaluate, prepare, runStress, volatilityLookbackSeconds, type EnvironmentInput, type PreparedEnv } from "./core.js";
+import { Screener, steppedLagSeconds, chainExposures, type ChainExposure, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, evaluate, prepare, runStress, volatilityLookbackSeconds, type EnvironmentInput, type PreparedEnv } from "./core.js";
 import { accountAt, accountHistory, systemHistory } from "./history.js";
 import { runScenariosSliced } from "./stressRunner.js";
 import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./listing.js";
@@ -53,6 +54,8 @@ export interface RiskBook extends RiskBookView {
   sync(): Promise<void>;
   /** Recomputes system risk now. */
   refreshSystem(): SystemRisk;
+  /** Per chain Σ collateral − Σ debt at mark, no haircut (risk core chainExposures); cached per update. */
+  chainExposure(): ChainExposure[];
 }
 
 interface Cursor {
@@ -121,6 +124,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   const reportCache = new Map<Hex, AccountRisk>();
 
   let system: SystemRisk | null = null;
+  let exposure: { version: number; env: PreparedEnv | null; value: ChainExposure[] } | null = null;
   let systemDirty = true;
   let systemAction: SystemAction | null = null;
   /** the stress library; null until first asked for */
@@ -496,7 +500,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     }
     const events: BookEvent[] = [];
     if (reorg !== null) events.push({ type: "reorg", chainId: reorg.chainId, fromBlock: reorg.fromBlock });
-    events.push({ type: "updated", touched, tierChanges: changes, asOf: asOf() });
+    events.push({ type: "updated", touched, tierChanges: changes, asOf: asOf(), full });
     const endangeredEvents = new Map<number, BookEvent>();
     for (const [threshold, set] of endangeredSets) {
       const entered: AccountListEntry[] = [];
@@ -739,6 +743,16 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     chains() {
       requireLoaded();
       return chainStatuses();
+    },
+    chainExposure() {
+      requireLoaded();
+      if (exposure === null || exposure.version !== updates || exposure.env !== env) {
+        const marks: Record<string, Decimal | null> = {};
+        for (const m of Object.values(env!.marks)) marks[m.asset] = m.priceUsd;
+        const chainIds = Object.values(config.chains).map((c) => c.chainId).sort((a, b) => a - b);
+        exposure = { version: updates, env, value: chainExposures(Array.from(entries.values(), (e) => e.state), marks, chainIds) };
+      }
+      return exposure.value;
     },
     marks(): MarkPrice[] {
       requireLoaded();

@@ -12,6 +12,7 @@ import { estimateVolatility, EWMA_LOOKBACK_HALF_LIVES } from "../../risk/volatil
 import { defaultScenarios } from "../../risk/scenarios.js";
 import { runScenario, runScenarios } from "../../risk/stress.js";
 import { buildSystemRisk as buildSystem, systemTotals, type AccountSummary } from "../../risk/systemic.js";
+export { chainExposures, type ChainExposure } from "../../risk/systemic.js";
 import { D } from "../../risk/decimal.js";
 import type { CheckpointRow, InsuranceFundRow, LatestPriceRow, MarketRow, PriceRoundRow } from "./reader.js";
 

@@ -79,7 +79,8 @@ export interface SystemHistoryPoint {
 }
 
 export type BookEvent =
-  | { type: "updated"; touched: Hex[]; tierChanges: TierChange[]; asOf: AsOf }
+  /** `full`: every account was re-evaluated (load, re-screen); `touched` then lists them all */
+  | { type: "updated"; touched: Hex[]; tierChanges: TierChange[]; asOf: AsOf; full: boolean }
   | { type: "endangered"; entered: AccountListEntry[]; left: Hex[]; maxHealthFactor: number }
   | { type: "reorg"; chainId: ChainId; fromBlock: bigint };
 
