@@ -62,7 +62,8 @@ interface Computed extends AccountHealth {
   collateralValueUsd: Decimal;
   debtValueUsd: Decimal;
   grossRequirementUsd: Decimal;
-  portfolioRequirementUsd: Decimal;
+  /** the portfolio requirement (§6): computed when first asked in standard mode, at once in portfolio mode */
+  portfolioRequirementUsd: () => Decimal;
   items: ItemRisk[];
   positions: PositionRisk[];
   sensitivities: Map<AssetSymbol, { slope: Decimal; linear: boolean }>;
@@ -101,7 +102,7 @@ function compute(account: AccountState, env: PreparedEnvironment, detail: boolea
     collateralValueUsd: ZERO,
     debtValueUsd: ZERO,
     grossRequirementUsd: ZERO,
-    portfolioRequirementUsd: ZERO,
+    portfolioRequirementUsd: () => ZERO,
     items: [],
     positions: [],
     sensitivities: new Map(),
@@ -269,15 +270,19 @@ function compute(account: AccountState, env: PreparedEnvironment, detail: boolea
   c.grossRequirementUsd = reqM;
   let chargedM = reqM;
   let chargedI = reqI;
-  const pmr = portfolioRequirement(exposure, horizon, env.zMaintenance, env);
-  c.portfolioRequirementUsd = pmr;
   if (env.marginMode === "portfolio") {
+    const pmr = portfolioRequirement(exposure, horizon, env.zMaintenance, env);
+    c.portfolioRequirementUsd = () => pmr;
     // initial side: zI over the initial horizon 2·T_a, as for haircuts
     const pmrI = portfolioRequirement(exposure, horizon.times(2), env.zInitial, env);
     chargedM = portfolioModeRequirement(pmr, reqM, env.portfolioFloor);
     chargedI = portfolioModeRequirement(pmrI, reqI, env.portfolioFloor);
     scale = scale.plus(chargedM).plus(chargedI);
     for (const [asset, s] of c.sensitivities) c.sensitivities.set(asset, { ...s, linear: false });
+  } else if (detail) {
+    // informational in standard mode (margin efficiency): only a report that shows it pays for it
+    let pmr: Decimal | null = null;
+    c.portfolioRequirementUsd = () => (pmr ??= portfolioRequirement(exposure, horizon, env.zMaintenance, env));
   }
 
   c.equityUsd = c.equityUsd.plus(c.collateralValueUsd).minus(c.debtValueUsd);
@@ -331,21 +336,15 @@ export function healthFactor(numeratorUsd: Decimal, denominatorUsd: Decimal): De
  */
 export function evaluateAccount(account: AccountState, env: PreparedEnvironment): AccountRisk {
   const c = compute(account, env, true);
-  const sensitivities: PriceSensitivity[] = [];
-  for (const [asset, s] of c.sensitivities) {
-    const mark = env.assets[asset].band.mark;
-    if (mark && !s.slope.isZero()) sensitivities.push({ asset, priceUsd: mark, slope: s.slope, linear: s.linear });
-  }
-  const healthAt = (asset: AssetSymbol, priceUsd: Decimal) => {
-    const at = compute(account, withAssetPrice(env, asset, priceUsd), false);
-    return { healthUsd: at.maintenanceHealthUsd, scaleUsd: at.grossScaleUsd };
-  };
-  const liq = liquidationPrices(c.maintenanceHealthUsd, sensitivities, healthAt, c.grossScaleUsd);
   const reasons = [...c.reasons.values()].sort((a, b) => {
     const ka = `${a.code}:${"chainId" in a ? String(a.chainId).padStart(12, "0") : a.asset}`;
     const kb = `${b.code}:${"chainId" in b ? String(b.chainId).padStart(12, "0") : b.asset}`;
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
+  // Liquidation prices and the portfolio view are computed when first read (then kept): a caller
+  // that only wants health does not pay for them. Reading them gives the same values either way.
+  let liq: { asset: AssetSymbol; priceUsd: Decimal }[] | null = null;
+  let efficiency: { value: Decimal | null } | null = null;
   return {
     address: account.address,
     tier: c.tier,
@@ -359,10 +358,29 @@ export function evaluateAccount(account: AccountState, env: PreparedEnvironment)
     degradedReasons: reasons,
     items: c.items,
     positions: c.positions,
-    liquidationPrices: liq,
+    get liquidationPrices() {
+      return (liq ??= accountLiquidationPrices(account, env, c));
+    },
     grossRequirementUsd: c.grossRequirementUsd,
-    portfolioRequirementUsd: c.portfolioRequirementUsd,
-    marginEfficiency: marginEfficiency(c.portfolioRequirementUsd, c.grossRequirementUsd),
+    get portfolioRequirementUsd() {
+      return c.portfolioRequirementUsd();
+    },
+    get marginEfficiency() {
+      return (efficiency ??= { value: marginEfficiency(c.portfolioRequirementUsd(), c.grossRequirementUsd) }).value;
+    },
     chainIds: [...c.chainIds].sort((a, b) => a - b),
   };
+}
+
+function accountLiquidationPrices(account: AccountState, env: PreparedEnvironment, c: Computed): { asset: AssetSymbol; priceUsd: Decimal }[] {
+  const sensitivities: PriceSensitivity[] = [];
+  for (const [asset, s] of c.sensitivities) {
+    const mark = env.assets[asset].band.mark;
+    if (mark && !s.slope.isZero()) sensitivities.push({ asset, priceUsd: mark, slope: s.slope, linear: s.linear });
+  }
+  const healthAt = (asset: AssetSymbol, priceUsd: Decimal) => {
+    const at = compute(account, withAssetPrice(env, asset, priceUsd), false);
+    return { healthUsd: at.maintenanceHealthUsd, scaleUsd: at.grossScaleUsd };
+  };
+  return liquidationPrices(c.maintenanceHealthUsd, sensitivities, healthAt, c.grossScaleUsd);
 }

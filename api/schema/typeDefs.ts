@@ -238,7 +238,7 @@ type SystemChain {
   horizonSeconds: Int!
   "√(T_c / Y), Y = 31,536,000 s: the factor z·σ is multiplied by in h = 1 − exp(−z·σ·√(T/Y))"
   haircutMultiplier: Decimal!
-  "Σ collateral − Σ debt of every account on this chain at mark (null if the book does not report it)"
+  "Σ collateral − Σ debt of every account on this chain at mark, no haircut (null when an asset held there has no mark)"
   exposureUsd: Decimal
 }
 
