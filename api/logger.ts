@@ -4,14 +4,11 @@
  * since RPC URLs often carry API keys.
  */
 import type { YogaLogger } from "graphql-yoga";
-import { redactUrl } from "../config/redactUrl.js";
+import { redactUrlsInText } from "../config/redactUrl.js";
 import { isGraphQLError } from "./errors.js";
 
-const URL_RE = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
-
-export function redactText(text: string): string {
-  return text.replace(URL_RE, (url) => redactUrl(url));
-}
+/** Every URL inside a log line redacted (config/redactUrl.ts decides how much of a URL to hide). */
+export const redactText = redactUrlsInText;
 
 function isClientError(value: unknown): boolean {
   let current: unknown = value;

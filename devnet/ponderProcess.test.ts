@@ -12,7 +12,7 @@ import { readEvents } from "../test/harness/groundTruth.js";
 import { freePort } from "../test/harness/ports.js";
 import { readStore } from "../test/harness/store.js";
 import { createPublicClient, http, type PublicClient } from "viem";
-import { PonderProcessError, redactUrls, rpcBlockNumber, startPonder } from "./ponderProcess.js";
+import { PonderProcessError, rpcBlockNumber, startPonder } from "./ponderProcess.js";
 
 const BASELINE = path.resolve(import.meta.dirname, "../bench/baseline");
 const cleanup = new Cleanup();
@@ -34,14 +34,30 @@ function alive(pid: number): boolean {
   }
 }
 
-describe("redactUrls", () => {
-  it("hides user info and key-looking paths in free text", () => {
-    const text = "failed: http://user:secret@127.0.0.1:1/key123abc and https://eth.example/v2/abcdefgh12345678";
-    const out = redactUrls(text);
-    expect(out).not.toContain("secret");
-    expect(out).not.toContain("key123abc");
-    expect(out).not.toContain("abcdefgh12345678");
-    expect(out).toContain("127.0.0.1:1");
+describe("rpcBlockNumber", () => {
+  const KEY = "Xk3-9fQz_T1mWb7Lp0sVhN2cRjY8eUaD";
+
+  it("behavior: a failing RPC is named with its credentials and key redacted (fetch's own error quotes the URL)", async () => {
+    const url = `http://rpcuser:hunter2pw@127.0.0.1:${await freePort()}/v2/${KEY}?apikey=${KEY}`;
+    const error = await rpcBlockNumber(url).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(PonderProcessError);
+    const shown = `${String(error)} ${JSON.stringify((error as PonderProcessError).details)} ${String((error as Error).cause ?? "")}`;
+    expect(shown).not.toContain("hunter2pw");
+    expect(shown).not.toContain(KEY);
+    expect(shown).toContain("http://***@127.0.0.1:");
+  });
+
+  it("behavior: user info is sent as basic auth, so a URL with credentials reads the real head", async () => {
+    const chain = devnet.chains[0];
+    const withAuth = chain.rpcUrl.replace("://", "://rpcuser:hunter2pw@");
+    expect(withAuth).not.toBe(chain.rpcUrl);
+    const head = await rpcBlockNumber(chain.rpcUrl);
+    const viaAuth = await rpcBlockNumber(withAuth);
+    expect(viaAuth).toBeGreaterThanOrEqual(head);
+    expect(viaAuth).toBeGreaterThan(0);
   });
 });
 

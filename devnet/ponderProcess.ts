@@ -10,6 +10,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { redactUrl, redactUrlsInText } from "../config/redactUrl.js";
 import { XmarginError } from "../errors.js";
 
 export class PonderProcessError extends XmarginError {
@@ -37,7 +38,8 @@ export interface StartPonderOptions {
   /** Receives every log line (JSON lines as Ponder prints them with --log-format json). */
   log?: (line: string) => void;
   /**
-   * Redact URLs (user info, paths, queries) in the lines given to `log` and kept for errors.
+   * Redact URLs (config/redactUrl.ts: user info, key-looking path segments, query values) in the
+   * lines given to `log` and kept for errors.
    * Default true; tests of the config layer's own redaction turn it off to see Ponder's raw output.
    */
   redactLogs?: boolean;
@@ -108,13 +110,6 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
       /* already gone */
     }
   }
-}
-
-/** Replace the user-info, path and query of URLs in a text, which often embed API keys. */
-export function redactUrls(text: string): string {
-  return text.replace(/\b(https?|wss?):\/\/([^\s/"'@]+@)?([^\s/"'?#]+)([^\s"']*)/g, (_m, scheme: string, _user, host: string, rest: string) =>
-    `${scheme}://${_user ? "***@" : ""}${host}${rest && rest !== "/" ? "/***" : rest}`,
-  );
 }
 
 /** Locate the real ponder CLI (not the npx wrapper) so the PID we hold is Ponder's. */
@@ -197,7 +192,7 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
   const redact = options.redactLogs ?? true;
   const onLine = (raw: string) => {
     if (!raw) return;
-    const line = redact ? redactUrls(raw) : raw;
+    const line = redact ? redactUrlsInText(raw) : raw;
     tail.push(line);
     if (tail.length > tailLines) tail.shift();
     if (line.startsWith("{")) {
@@ -228,7 +223,7 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
     });
   }
 
-  const logTail = () => redactUrls(tail.join("\n")); // always: error messages travel further than logs
+  const logTail = () => redactUrlsInText(tail.join("\n")); // always: error messages travel further than logs
 
   const signalAndWait = async (signal: NodeJS.Signals, timeoutMs: number): Promise<boolean> => {
     if (exitedFlag) return true;
@@ -320,7 +315,7 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
           last = "/ready not 200 (backfill running)";
         }
       } catch (error) {
-        last = `error: ${redactUrls(String(error))}`;
+        last = `error: ${redactUrlsInText(String(error))}`;
       }
       if (Date.now() > until) {
         throw new PonderProcessError(`ponder did not catch up within ${timeoutMs} ms (${last}). Last log lines:\n${logTail()}`, {
@@ -345,18 +340,49 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
   };
 }
 
-/** eth_blockNumber straight from the RPC: viem's getBlockNumber caches for 4 s. */
+/**
+ * eth_blockNumber straight from the RPC: viem's getBlockNumber caches for 4 s. User info in the URL
+ * (`https://user:pass@host`) is sent as basic auth (fetch refuses URLs with credentials). Errors
+ * name the URL redacted and carry no unredacted cause.
+ */
 export async function rpcBlockNumber(rpcUrl: string): Promise<number> {
-  const res = await fetch(rpcUrl, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
-  });
-  const body = (await res.json()) as { result?: string; error?: { message: string } };
+  const { url, headers } = withBasicAuth(rpcUrl);
+  let res: Response;
+  let body: { result?: string; error?: { message: string } };
+  try {
+    res = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_blockNumber", params: [] }),
+    });
+    body = (await res.json()) as typeof body;
+  } catch (error) {
+    const reason = error instanceof Error ? `${error.message}${error.cause instanceof Error ? ` (${error.cause.message})` : ""}` : String(error);
+    throw new PonderProcessError(`eth_blockNumber failed on ${redactUrl(rpcUrl)}: ${redactUrlsInText(reason)}; expected a JSON-RPC endpoint answering POST.`, {
+      rpcUrl: redactUrl(rpcUrl),
+    });
+  }
   if (!body.result) {
-    throw new PonderProcessError(`eth_blockNumber failed on ${redactUrls(rpcUrl)}: ${body.error?.message ?? res.status}`);
+    throw new PonderProcessError(`eth_blockNumber failed on ${redactUrl(rpcUrl)}: ${redactUrlsInText(String(body.error?.message ?? res.status))}`, {
+      rpcUrl: redactUrl(rpcUrl),
+    });
   }
   return Number(BigInt(body.result));
+}
+
+/** `scheme://user:pass@host/…` → the URL without user info and an Authorization header for it. */
+function withBasicAuth(rpcUrl: string): { url: string; headers: Record<string, string> } {
+  let parsed: URL;
+  try {
+    parsed = new URL(rpcUrl);
+  } catch {
+    return { url: rpcUrl, headers: {} };
+  }
+  if (!parsed.username && !parsed.password) return { url: rpcUrl, headers: {} };
+  const credentials = `${decodeURIComponent(parsed.username)}:${decodeURIComponent(parsed.password)}`;
+  parsed.username = "";
+  parsed.password = "";
+  return { url: parsed.toString(), headers: { authorization: `Basic ${Buffer.from(credentials).toString("base64")}` } };
 }
 
 async function fetchOk(url: string): Promise<boolean> {

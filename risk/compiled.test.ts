@@ -3,7 +3,27 @@ import fc from "fast-check";
 import { D } from "./decimal.js";
 import { prepareEnvironment, type PreparedEnvironment } from "./environment.js";
 import { accountHealth, evaluateAccount } from "./evaluateAccount.js";
-import { AddressIndex, assetIndexOf, compileBook, HolderList, screenAccount, screenAll, screenHolders, slotOf, updateCompiledAccount } from "./compiled.js";
+import {
+  accountAt,
+  addressAt,
+  AddressIndex,
+  assetIndexOf,
+  compileBook,
+  holderCount,
+  holderSlots,
+  HolderList,
+  ITEM_COLLATERAL,
+  ITEM_DEBT,
+  itemColumns,
+  marketFundingIndex,
+  positionColumns,
+  screenAccount,
+  screenAll,
+  screenHolders,
+  slotCount,
+  slotOf,
+  updateCompiledAccount,
+} from "./compiled.js";
 import { address, CHAIN_L1, CHAINS, envInput, freshChains, generateAccounts, NOW, testConfig } from "./testing.js";
 import type { AccountState, VolatilityEstimate } from "./types.js";
 
@@ -251,5 +271,66 @@ describe("compiled book indexes", () => {
     const incremental = compileBook([a, b], config);
     updateCompiledAccount(incremental, again.address, again);
     expect(screenAll(book, env)).toEqual(screenAll(incremental, env));
+  });
+});
+
+describe("read accessors", () => {
+  test("default: columns, slots and holders read back every account after replacements, compaction and a removal", () => {
+    const config = testConfig();
+    const accounts = generateAccounts(150, 23);
+    const book = compileBook(accounts.slice(0, 100), config);
+    for (let round = 0; round < 25; round++) {
+      for (let i = 0; i < 100; i++) updateCompiledAccount(book, accounts[i].address, accounts[(i + round) % 150]);
+    }
+    const finalState = new Map<number, AccountState>();
+    for (let i = 0; i < 150; i++) finalState.set(updateCompiledAccount(book, accounts[i].address, accounts[i])!, accounts[i]);
+    const removed = slotOf(book, accounts[7].address)!;
+    updateCompiledAccount(book, accounts[7].address, null);
+    finalState.delete(removed);
+
+    expect(slotCount(book)).toBe(150);
+    expect(accountAt(book, removed)).toBeNull();
+    expect(addressAt(book, removed)).toBeNull();
+    const items = itemColumns(book);
+    const pos = positionColumns(book);
+    for (const [slot, state] of finalState) {
+      expect(accountAt(book, slot)).toBe(state);
+      expect(addressAt(book, slot)).toBe(state.address);
+      const balances = [...state.collateral.map((b) => [ITEM_COLLATERAL, b] as const), ...state.debt.map((b) => [ITEM_DEBT, b] as const)];
+      expect(items.count[slot]).toBe(balances.length);
+      balances.forEach(([kind, b], j) => {
+        const k = items.start[slot] + j;
+        expect([items.kind[k], items.asset[k], items.amount[k]]).toEqual([kind, assetIndexOf(book, b.asset), Number(b.amountRaw) / 10 ** b.decimals]);
+      });
+      expect(pos.count[slot]).toBe(state.positions.length);
+      state.positions.forEach((p, j) => {
+        const k = pos.start[slot] + j;
+        expect([pos.market[k], pos.size[k]]).toEqual([book.marketKeys.indexOf(`${p.chainId}:${p.marketId}`), Number(p.sizeRaw) / 1e18]);
+        expect(pos.asset[k]).toBe(assetIndexOf(book, config.markets[`${p.chainId}:${p.marketId}`].asset));
+      });
+    }
+    for (const asset of book.assetOrder) {
+      const a = assetIndexOf(book, asset);
+      const expected = [...finalState]
+        .filter(([, s]) => [...s.collateral, ...s.debt].some((b) => b.asset === asset) || s.positions.some((p) => config.markets[`${p.chainId}:${p.marketId}`].asset === asset))
+        .map(([slot]) => slot)
+        .sort((x, y) => x - y);
+      expect([...holderSlots(book, a)].sort((x, y) => x - y)).toEqual(expected);
+      expect(holderCount(book, a)).toBe(expected.length);
+    }
+    expect(holderSlots(book, assetIndexOf(book, "NOPE")).length).toBe(0);
+    expect(holderCount(book, -1)).toBe(0);
+  });
+
+  test("behavior: marketFundingIndex is env's index / 1e18 per market in book order, NaN where env has none", () => {
+    const config = testConfig();
+    const book = compileBook(generateAccounts(5, 3), config);
+    const [first, second] = book.marketKeys;
+    const env = prepareEnvironment(config, envInput({ fundingIndexX18: { [first]: 25n * 10n ** 16n } }));
+    const funding = marketFundingIndex(book, env);
+    expect(funding.length).toBe(book.marketKeys.length);
+    expect(funding[0]).toBe(0.25);
+    expect(Number.isNaN(funding[book.marketKeys.indexOf(second)])).toBe(true);
+    expect(marketFundingIndex(book, env)).toBe(funding); // cached per (book, env)
   });
 });

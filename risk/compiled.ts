@@ -24,8 +24,12 @@ import type { AccountScreen, AccountState, AssetSymbol, BalanceItem, ChainId, He
 export const SCREEN_BAND = 1e-9;
 export const SCREEN_ABS_USD = 1e-9;
 
-const KIND_COLLATERAL = 0;
-const KIND_DEBT = 1;
+/** `ItemColumns.kind` of a collateral item. */
+export const ITEM_COLLATERAL = 0;
+/** `ItemColumns.kind` of a debt item. */
+export const ITEM_DEBT = 1;
+const KIND_COLLATERAL = ITEM_COLLATERAL;
+const KIND_DEBT = ITEM_DEBT;
 
 export interface CompiledBook {
   config: RiskConfig;
@@ -578,6 +582,110 @@ export function slotOf(book: CompiledBook, address: Hex): number | undefined {
 /** Index of an asset in the book's (and env's) order, or -1. */
 export function assetIndexOf(book: CompiledBook, asset: AssetSymbol): number {
   return book.assetIndex.get(asset) ?? -1;
+}
+
+// ---------------------------------------------------------------- read accessors
+//
+// What other modules (stress, the API's risk book) read of a compiled book. The fields of
+// CompiledBook stay exported for now, but new readers should use these: the layout behind them
+// (one buffer, append-only item arrays with compaction) can then change in one file.
+
+/** Balance items (collateral and debt) as parallel columns; an account's items are `start[slot] … start[slot] + count[slot] − 1`. */
+export interface ItemColumns {
+  readonly start: Int32Array;
+  readonly count: Int32Array;
+  /** ITEM_COLLATERAL or ITEM_DEBT */
+  readonly kind: Uint8Array;
+  /** index in the book's asset order ({@link assetIndexOf}) */
+  readonly asset: Uint16Array;
+  /** index in the book's chain order */
+  readonly chain: Uint16Array;
+  /** amountRaw / 10^decimals, float (the exact amount stays in {@link accountAt}) */
+  readonly amount: Float64Array;
+}
+
+/** Perp positions as parallel columns; an account's positions are `start[slot] … start[slot] + count[slot] − 1`. */
+export interface PositionColumns {
+  readonly start: Int32Array;
+  readonly count: Int32Array;
+  /** index in the book's market order (sorted market keys) */
+  readonly market: Uint16Array;
+  readonly asset: Uint16Array;
+  readonly chain: Uint16Array;
+  /** signed size in base units */
+  readonly size: Float64Array;
+  /** entry price, USD per base unit */
+  readonly entry: Float64Array;
+  /** n · I_pos / 1e18: funding owed F = n · I_now / 1e18 − this */
+  readonly fundingCarried: Float64Array;
+  /** size-adjusted maintenance ratio mr(n) */
+  readonly mr: Float64Array;
+  /** size-adjusted initial ratio ir(n) */
+  readonly ir: Float64Array;
+}
+
+/**
+ * The book's balance items as read-only column views: take them once per pass, then index typed
+ * arrays (as fast as reading the fields). Valid until the next {@link updateCompiledAccount}, which
+ * may reallocate the arrays. Example: `const it = itemColumns(book); it.amount[it.start[slot]]`.
+ */
+export function itemColumns(book: CompiledBook): ItemColumns {
+  return { start: book.itemStart, count: book.itemCount, kind: book.itemKind, asset: book.itemAsset, chain: book.itemChain, amount: book.itemAmount };
+}
+
+/** The book's perp positions as read-only column views; same validity as {@link itemColumns}. */
+export function positionColumns(book: CompiledBook): PositionColumns {
+  return {
+    start: book.posStart,
+    count: book.posCount,
+    market: book.posMarket,
+    asset: book.posAsset,
+    chain: book.posChain,
+    size: book.posSize,
+    entry: book.posEntry,
+    fundingCarried: book.posFundingCarried,
+    mr: book.posMr,
+    ir: book.posIr,
+  };
+}
+
+/** Number of account slots, live and freed: slots are `0 … slotCount(book) − 1`. */
+export function slotCount(book: CompiledBook): number {
+  return book.size;
+}
+
+/** The exact account state of a slot (raw bigints), or null for a freed slot. */
+export function accountAt(book: CompiledBook, slot: number): AccountState | null {
+  return book.states[slot] ?? null;
+}
+
+/** The address of a slot as it was given, or null for a freed slot. */
+export function addressAt(book: CompiledBook, slot: number): Hex | null {
+  return book.addresses[slot] ?? null;
+}
+
+/**
+ * The slots of the accounts holding asset `assetIdx` (collateral, debt or a perp on it), in no
+ * particular order, as a view valid until the next update; empty for an index the book does not
+ * have (e.g. `assetIndexOf`'s −1). Example: `for (const slot of holderSlots(book, assetIndexOf(book, "ETH")))`.
+ */
+export function holderSlots(book: CompiledBook, assetIdx: number): Int32Array {
+  const holders = book.holders[assetIdx];
+  return holders === undefined ? new Int32Array(0) : holders.slots();
+}
+
+/** How many accounts hold asset `assetIdx` (0 for an unknown index). */
+export function holderCount(book: CompiledBook, assetIdx: number): number {
+  return book.holders[assetIdx]?.size ?? 0;
+}
+
+/**
+ * Per market (sorted market keys, as `PositionColumns.market`): env's current funding index
+ * `I / 1e18` as a float, NaN where env has none (no extra funding). Cached per (book, env); read-only.
+ * Throws RangeError when env was prepared from another config's assets or chains.
+ */
+export function marketFundingIndex(book: CompiledBook, env: PreparedEnvironment): Float64Array {
+  return bind(book, env);
 }
 
 /** Per (book, env): current funding index per market as a float (NaN: unknown → no extra funding). */

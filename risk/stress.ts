@@ -4,7 +4,8 @@
  * `κ·√(V/depth)`, repeat until no new account is liquidated or `cascadeMaxRounds`, and measure the
  * deficiency `D(s) = Σ max(0, −equity)` at the final prices.
  *
- * The cascade runs on floats over the compiled book's typed arrays (a tight kernel that mirrors
+ * The cascade runs on floats over the compiled book's item and position columns (compiled.ts
+ * `itemColumns`, `positionColumns`: typed arrays, read once per pass; a tight kernel that mirrors
  * compiled.ts's screen for healthM and equity). What people see is exact where it is cheap: each
  * listed shortfall is re-evaluated with the exact decimal math (accountHealth) at the final prices,
  * and so is D(s) when no more than `exactDeficiencyLimit` accounts are under water.
@@ -12,8 +13,8 @@
  */
 import type Decimal from "decimal.js";
 import { D, ONE, ZERO } from "./decimal.js";
-import type { CompiledBook } from "./compiled.js";
-import { screenAccount } from "./compiled.js";
+import type { CompiledBook, ItemColumns, PositionColumns } from "./compiled.js";
+import { accountAt, ITEM_COLLATERAL, itemColumns, marketFundingIndex, positionColumns, screenAccount, slotCount } from "./compiled.js";
 import { prepareEnvironment, type EnvironmentInput, type PreparedEnvironment } from "./environment.js";
 import { accountHealth } from "./evaluateAccount.js";
 import type { PriceBand } from "./markPrice.js";
@@ -31,8 +32,6 @@ export interface StressOptions {
 
 export const DEFAULT_SHORTFALL_LIMIT = 10;
 export const DEFAULT_EXACT_DEFICIENCY_LIMIT = 2000;
-
-const KIND_COLLATERAL = 0;
 
 // ---------------------------------------------------------------- environments
 
@@ -105,15 +104,6 @@ export interface Kernel {
   scale: Float64Array;
 }
 
-function marketFunding(book: CompiledBook, env: PreparedEnvironment): Float64Array {
-  const out = new Float64Array(book.marketKeys.length);
-  book.marketKeys.forEach((key, m) => {
-    const idx = env.markets[key]?.fundingIndexX18;
-    out[m] = idx === null || idx === undefined ? Number.NaN : Number(idx) / 1e18;
-  });
-  return out;
-}
-
 /**
  * Within one scenario only prices move, each asset by one factor, and for most accounts healthM and
  * equity are linear in the prices plus a few clamped terms (standard margin mode, every asset the
@@ -154,7 +144,9 @@ function buildLinearModel(book: CompiledBook, env: PreparedEnvironment, funding:
   const f = env.fast;
   const nA = f.nAssets;
   const nC = f.nChains;
-  const size = book.size;
+  const size = slotCount(book);
+  const items = itemColumns(book);
+  const pos = positionColumns(book);
   const cM = new Float64Array(size * nA);
   const cE = new Float64Array(size * nA);
   const kMs = new Float64Array(size);
@@ -178,13 +170,15 @@ function buildLinearModel(book: CompiledBook, env: PreparedEnvironment, funding:
   };
   const { chainZeroed, chainUnreachable, collWeightM, debtFactorM } = f;
   for (let i = 0; i < size; i++) {
-    if (book.states[i] === null) continue;
+    if (accountAt(book, i) === null) continue;
     live[i] = 1;
     let ok = !f.portfolio;
-    const iEnd = book.itemStart[i] + book.itemCount[i];
-    for (let k = book.itemStart[i]; ok && k < iEnd; k++) if (marked[book.itemAsset[k]] === 0) ok = false;
-    const pEnd = book.posStart[i] + book.posCount[i];
-    for (let k = book.posStart[i]; ok && k < pEnd; k++) if (marked[book.posAsset[k]] === 0) ok = false;
+    const iStart = items.start[i];
+    const iEnd = iStart + items.count[i];
+    for (let k = iStart; ok && k < iEnd; k++) if (marked[items.asset[k]] === 0) ok = false;
+    const pStart = pos.start[i];
+    const pEnd = pStart + pos.count[i];
+    for (let k = pStart; ok && k < pEnd; k++) if (marked[pos.asset[k]] === 0) ok = false;
     if (!ok) {
       nonlinear.push(i);
       continue;
@@ -193,12 +187,12 @@ function buildLinearModel(book: CompiledBook, env: PreparedEnvironment, funding:
     let kM = 0;
     let kE = 0;
     let scale = 0;
-    for (let k = book.itemStart[i]; k < iEnd; k++) {
-      const a = book.itemAsset[k];
-      const c = book.itemChain[k];
-      const q = book.itemAmount[k];
+    for (let k = iStart; k < iEnd; k++) {
+      const a = items.asset[k];
+      const c = items.chain[k];
+      const q = items.amount[k];
       const w = a * nC + c;
-      if (book.itemKind[k] === KIND_COLLATERAL) {
+      if (items.kind[k] === ITEM_COLLATERAL) {
         if (chainZeroed[c] === 0) cM[base + a] += q * collWeightM[w];
         if (chainUnreachable[c] === 0) cE[base + a] += q;
       } else {
@@ -207,15 +201,15 @@ function buildLinearModel(book: CompiledBook, env: PreparedEnvironment, funding:
       }
       scale += q * f.assetLast[a];
     }
-    for (let k = book.posStart[i]; k < pEnd; k++) {
-      const a = book.posAsset[k];
-      const c = book.posChain[k];
-      const n = book.posSize[k];
-      const fundNow = funding[book.posMarket[k]];
-      const F = fundNow === fundNow ? n * fundNow - book.posFundingCarried[k] : 0;
+    for (let k = pStart; k < pEnd; k++) {
+      const a = pos.asset[k];
+      const c = pos.chain[k];
+      const n = pos.size[k];
+      const fundNow = funding[pos.market[k]];
+      const F = fundNow === fundNow ? n * fundNow - pos.fundingCarried[k] : 0;
       const absN = n < 0 ? -n : n;
-      const constant = -(n * book.posEntry[k] + F);
-      cM[base + a] -= absN * book.posMr[k];
+      const constant = -(n * pos.entry[k] + F);
+      cM[base + a] -= absN * pos.mr[k];
       if (chainZeroed[c] === 1) addClamp(i, a, 0, n, constant);
       else {
         cM[base + a] += n;
@@ -226,7 +220,7 @@ function buildLinearModel(book: CompiledBook, env: PreparedEnvironment, funding:
         cE[base + a] += n;
         kE += constant;
       }
-      scale += Math.abs(n) * (f.assetLast[a] + book.posEntry[k]) + Math.abs(F);
+      scale += Math.abs(n) * (f.assetLast[a] + pos.entry[k]) + Math.abs(F);
     }
     linear[i] = 1;
     kMs[i] = kM;
@@ -265,7 +259,8 @@ function evaluateRound(
 ) {
   const nA = model.nA;
   const { cM, cE, kM, kE, linear } = model;
-  for (let i = 0; i < book.size; i++) {
+  const size = slotCount(book);
+  for (let i = 0; i < size; i++) {
     if (linear[i] === 0) continue;
     let hM = kM[i];
     let eq = kE[i];
@@ -299,7 +294,9 @@ function evaluateRound(
     }
     return;
   }
-  for (const i of model.nonlinear) itemKernel(book, i, f, low, high, last, funding, out);
+  const items = itemColumns(book);
+  const pos = positionColumns(book);
+  for (const i of model.nonlinear) itemKernel(items, pos, i, f, low, high, last, funding, out);
 }
 
 /**
@@ -308,9 +305,10 @@ function evaluateRound(
  * compiled.ts's screenAccount. Example: `evaluateStressKernel(book, env).equity[0]`.
  */
 export function evaluateStressKernel(book: CompiledBook, env: PreparedEnvironment): Kernel {
-  const funding = marketFunding(book, env);
+  const funding = marketFundingIndex(book, env);
   const model = buildLinearModel(book, env, funding);
-  const out: Kernel = { healthM: new Float64Array(book.size), equity: new Float64Array(book.size), scale: new Float64Array(book.size) };
+  const size = slotCount(book);
+  const out: Kernel = { healthM: new Float64Array(size), equity: new Float64Array(size), scale: new Float64Array(size) };
   const f = env.fast;
   evaluateRound(book, env, model, f.assetLow, f.assetHigh, f.assetLast, funding, out, { screen: undefined });
   return out;
@@ -323,7 +321,8 @@ export function evaluateStressKernel(book: CompiledBook, env: PreparedEnvironmen
  * `last`, unreachable chains' collateral and gains count 0.
  */
 function itemKernel(
-  book: CompiledBook,
+  items: ItemColumns,
+  pos: PositionColumns,
   i: number,
   f: PreparedEnvironment["fast"],
   low: Float64Array,
@@ -342,15 +341,15 @@ function itemKernel(
   let req = 0;
   let pnlEquity = 0;
   let scale = 0;
-  const iEnd = book.itemStart[i] + book.itemCount[i];
-  for (let k = book.itemStart[i]; k < iEnd; k++) {
-    const a = book.itemAsset[k];
-    const c = book.itemChain[k];
-    const amt = book.itemAmount[k];
+  const iEnd = items.start[i] + items.count[i];
+  for (let k = items.start[i]; k < iEnd; k++) {
+    const a = items.asset[k];
+    const c = items.chain[k];
+    const amt = items.amount[k];
     const p = last[a];
     const v = p === p ? amt * p : 0;
     const w = a * nC + c;
-    if (book.itemKind[k] === KIND_COLLATERAL) {
+    if (items.kind[k] === ITEM_COLLATERAL) {
       if (chainUnreachable[c] === 0) collV += v;
       const lo = low[a];
       if (chainZeroed[c] === 0 && assetStale[a] === 0 && lo === lo) collM += amt * lo * collWeightM[w];
@@ -361,15 +360,15 @@ function itemKernel(
     }
     scale += v;
   }
-  const pEnd = book.posStart[i] + book.posCount[i];
-  for (let k = book.posStart[i]; k < pEnd; k++) {
-    const a = book.posAsset[k];
-    const c = book.posChain[k];
-    const n = book.posSize[k];
+  const pEnd = pos.start[i] + pos.count[i];
+  for (let k = pos.start[i]; k < pEnd; k++) {
+    const a = pos.asset[k];
+    const c = pos.chain[k];
+    const n = pos.size[k];
     const absN = n < 0 ? -n : n;
-    const entry = book.posEntry[k];
-    const fundNow = funding[book.posMarket[k]];
-    const F = fundNow === fundNow ? n * fundNow - book.posFundingCarried[k] : 0;
+    const entry = pos.entry[k];
+    const fundNow = funding[pos.market[k]];
+    const F = fundNow === fundNow ? n * fundNow - pos.fundingCarried[k] : 0;
     const zeroPos = chainZeroed[c] === 1 || assetStale[a] === 1;
     const p = last[a];
     if (p === p) {
@@ -379,7 +378,7 @@ function itemKernel(
     }
     const lo = low[a];
     if (lo === lo) {
-      const mr = book.posMr[k];
+      const mr = pos.mr[k];
       let u = n * (lo - entry) - F;
       if (zeroPos && u > 0) u = 0;
       let rM = absN * lo * mr;
@@ -467,7 +466,7 @@ export function runScenarios(
   const valid = scenarios.map((s) => validateScenario(s, config));
   const cache = new EnvCache(config, baseInput, options.baseEnv);
   const base = cache.get([], "1");
-  const work = new Workspace(book.size);
+  const work = new Workspace(slotCount(book));
   return valid.map((s) => cascade(book, config, base, cache, s, work, options));
 }
 
@@ -523,7 +522,7 @@ function cascade(
   };
   let prepared = work.models.get(env);
   if (!prepared) {
-    const funding = marketFunding(book, env);
+    const funding = marketFundingIndex(book, env);
     prepared = { funding, model: buildLinearModel(book, env, funding) };
     work.models.set(env, prepared);
   }
@@ -536,7 +535,9 @@ function cascade(
   const rounds: CascadeRound[] = [];
   let totalVolume = 0;
   const maxRounds = config.params.cascadeMaxRounds;
-  const { itemStart, itemCount, itemKind, itemChain, itemAsset, itemAmount, posStart, posCount, posSize, posChain, posAsset } = book;
+  const items = itemColumns(book);
+  const pos = positionColumns(book);
+  const size = slotCount(book);
   const unreachable = f.chainUnreachable;
   const live = model.live;
   const healthM = kernel.healthM;
@@ -544,24 +545,24 @@ function cascade(
   for (let round = 1; round <= maxRounds; round++) {
     let count = 0;
     let volume = 0;
-    for (let i = 0; i < book.size; i++) {
+    for (let i = 0; i < size; i++) {
       if (!(healthM[i] < 0) || liquidated[i] === 1 || live[i] === 0) continue;
       liquidated[i] = 1;
       count++;
-      const iEnd = itemStart[i] + itemCount[i];
-      for (let k = itemStart[i]; k < iEnd; k++) {
-        if (itemKind[k] !== KIND_COLLATERAL || unreachable[itemChain[k]] === 1) continue;
-        const a = itemAsset[k];
+      const iEnd = items.start[i] + items.count[i];
+      for (let k = items.start[i]; k < iEnd; k++) {
+        if (items.kind[k] !== ITEM_COLLATERAL || unreachable[items.chain[k]] === 1) continue;
+        const a = items.asset[k];
         if (soldMask[a] === 0) continue;
-        const q = itemAmount[k];
+        const q = items.amount[k];
         if (refPrice[a] === refPrice[a]) volumeRef[a] += q * refPrice[a];
         if (last[a] === last[a]) volume += q * last[a];
       }
-      const pEnd = posStart[i] + posCount[i];
-      for (let k = posStart[i]; k < pEnd; k++) {
-        const n = posSize[k];
-        if (!(n > 0) || unreachable[posChain[k]] === 1) continue;
-        const a = posAsset[k];
+      const pEnd = pos.start[i] + pos.count[i];
+      for (let k = pos.start[i]; k < pEnd; k++) {
+        const n = pos.size[k];
+        if (!(n > 0) || unreachable[pos.chain[k]] === 1) continue;
+        const a = pos.asset[k];
         if (refPrice[a] === refPrice[a]) volumeRef[a] += n * refPrice[a];
         if (last[a] === last[a]) volume += n * last[a];
       }
@@ -626,7 +627,8 @@ function finalShortfalls(
   const exactLimit = options.exactDeficiencyLimit ?? DEFAULT_EXACT_DEFICIENCY_LIMIT;
   // candidates: under water, or so close to 0 that the float sign could be wrong
   const candidates: number[] = [];
-  for (let i = 0; i < book.size; i++) {
+  const size = slotCount(book);
+  for (let i = 0; i < size; i++) {
     if (live[i] === 0) continue;
     if (kernel.equity[i] < 1e-9 * kernel.scale[i] + 1e-9) candidates.push(i);
   }
@@ -640,10 +642,11 @@ function finalShortfalls(
   const exactShortfalls: { address: Hex; shortfallUsd: Decimal }[] = [];
   let total = ZERO;
   for (const i of shortlist) {
-    const equity = accountHealth(book.states[i]!, env).equityUsd;
+    const account = accountAt(book, i)!;
+    const equity = accountHealth(account, env).equityUsd;
     if (!equity.isNeg()) continue;
     const shortfall = equity.neg();
-    exactShortfalls.push({ address: book.states[i]!.address, shortfallUsd: shortfall });
+    exactShortfalls.push({ address: account.address, shortfallUsd: shortfall });
     if (exact) total = total.plus(shortfall);
   }
   exactShortfalls.sort((a, b) => b.shortfallUsd.comparedTo(a.shortfallUsd) || (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));

@@ -8,6 +8,13 @@
  *
  * Keys: collateral and debt (chain, account, token); cash (chain, account); positions
  * (chain, account, marketId); markets (chain, marketId); insurance fund (chain, token).
+ * Markets follow the indexer's upserts: listing resets mode and funding, MARKET_MODE sets the mode,
+ * FUNDING the rate and index, and every position row moves open interest by its size change.
+ * Not replayed (the book's ledger rows do not carry their columns): max leverage, realized PnL,
+ * the liquidator allow-list and latest prices (those come from the price rounds).
+ *
+ * api/book/replay.test.ts holds this against the indexer's own mappers: a random event history
+ * applied to an in-memory store with Ponder's upsert semantics, compared table by table.
  */
 import type { ChainId, Hex } from "../../risk/types.js";
 import type { AccountRows, BalanceRow, CashRow, InsuranceFundRow, LedgerRow, MarketRow, PositionRow, TokenRow } from "./reader.js";
@@ -55,6 +62,35 @@ const COLLATERAL_KINDS = new Set(["DEPOSIT", "WITHDRAW", "SEIZE"]);
 const DEBT_KINDS = new Set(["BORROW", "REPAY"]);
 const POSITION_KINDS = new Set(["POSITION", "POSITION_LIQUIDATED"]);
 const INSURANCE_KINDS = new Set(["INSURANCE_FUNDED", "INSURANCE_PAID"]);
+/** MAX_LEVERAGE only moves `updatedTimestamp` here: MarketRow has no max-leverage column. */
+const MARKET_KINDS = new Set(["MARKET_LISTED", "MARKET_MODE", "MAX_LEVERAGE", "FUNDING"]);
+
+const positive = (x: bigint) => (x > 0n ? x : 0n);
+
+/**
+ * A fresh copy of the market row a ledger row updates, already stored in the state (callers then
+ * set its fields; rows handed out earlier are never mutated). A market first met here is created as
+ * the indexer creates it when an event meets a market with no row yet: mode 0, no funding, no open interest.
+ */
+function marketAt(state: ReplayState, row: LedgerRow, marketId: number): MarketRow {
+  const key = `${row.chainId}:${marketId}`;
+  const previous = state.markets.get(key);
+  const market: MarketRow = previous
+    ? { ...previous }
+    : {
+        chainId: row.chainId,
+        marketId,
+        asset: row.asset,
+        mode: 0,
+        fundingRateX18: 0n,
+        cumulativeFundingX18: 0n,
+        openInterestLongRaw: 0n,
+        openInterestShortRaw: 0n,
+        updatedTimestamp: row.timestamp,
+      };
+  state.markets.set(key, market);
+  return market;
+}
 
 /**
  * Applies one ledger row to the state (rows must come in ledger order per chain).
@@ -83,15 +119,23 @@ export function applyLedgerRow(state: ReplayState, row: LedgerRow, tokens: Token
     const key = `${row.chainId}:${account}:${row.marketId}`;
     const previous = state.positions.get(key);
     const sizeRaw = row.newValueRaw;
+    const market = marketAt(state, row, row.marketId);
     state.positions.set(key, {
       chainId: row.chainId,
       account,
       marketId: row.marketId,
-      asset: row.asset ?? previous?.asset ?? state.markets.get(`${row.chainId}:${row.marketId}`)?.asset ?? null,
+      asset: row.asset ?? previous?.asset ?? market.asset,
       sizeRaw,
       entryPriceRaw: row.entryPriceRaw ?? (sizeRaw === 0n ? 0n : (previous?.entryPriceRaw ?? 0n)),
       fundingIndexX18: row.fundingIndexX18 ?? previous?.fundingIndexX18 ?? 0n,
     });
+    // Open interest moves by the size change: POSITION carries the delta (amountRaw), a
+    // liquidation the whole closed size (amountRaw, signed) with new size 0.
+    const previousSizeRaw = previous?.sizeRaw ?? 0n;
+    const oldSizeRaw = row.amountRaw === null ? previousSizeRaw : row.kind === "POSITION_LIQUIDATED" ? row.amountRaw : sizeRaw - row.amountRaw;
+    market.openInterestLongRaw += positive(sizeRaw) - positive(oldSizeRaw);
+    market.openInterestShortRaw += positive(-sizeRaw) - positive(-oldSizeRaw);
+    market.updatedTimestamp = row.timestamp;
     touched = account;
   }
 
@@ -110,20 +154,21 @@ export function applyLedgerRow(state: ReplayState, row: LedgerRow, tokens: Token
     touched = account;
   }
 
-  if (row.marketId !== null && (row.kind === "MARKET_LISTED" || row.kind === "FUNDING" || row.kind === "MARKET_MODE" || row.kind === "MAX_LEVERAGE")) {
-    const key = `${row.chainId}:${row.marketId}`;
-    const previous = state.markets.get(key);
-    state.markets.set(key, {
-      chainId: row.chainId,
-      marketId: row.marketId,
-      asset: row.asset ?? previous?.asset ?? null,
-      mode: previous?.mode ?? 0,
-      fundingRateX18: row.kind === "FUNDING" && row.amountRaw !== null ? row.amountRaw : (previous?.fundingRateX18 ?? 0n),
-      cumulativeFundingX18: row.kind === "FUNDING" && row.newValueRaw !== null ? row.newValueRaw : (previous?.cumulativeFundingX18 ?? 0n),
-      openInterestLongRaw: previous?.openInterestLongRaw ?? 0n,
-      openInterestShortRaw: previous?.openInterestShortRaw ?? 0n,
-      updatedTimestamp: row.timestamp,
-    });
+  if (row.marketId !== null && MARKET_KINDS.has(row.kind)) {
+    const market = marketAt(state, row, row.marketId);
+    if (row.asset !== null) market.asset = row.asset;
+    market.updatedTimestamp = row.timestamp;
+    if (row.kind === "MARKET_LISTED") {
+      // (re)listing resets mode and funding and keeps open interest, as the indexer's upsert does
+      market.mode = 0;
+      market.fundingRateX18 = 0n;
+      market.cumulativeFundingX18 = 0n;
+    } else if (row.kind === "MARKET_MODE" && row.newValueRaw !== null) {
+      market.mode = Number(row.newValueRaw);
+    } else if (row.kind === "FUNDING") {
+      if (row.amountRaw !== null) market.fundingRateX18 = row.amountRaw;
+      if (row.newValueRaw !== null) market.cumulativeFundingX18 = row.newValueRaw;
+    }
   }
 
   if (row.token !== null && row.newValueRaw !== null && INSURANCE_KINDS.has(row.kind)) {
