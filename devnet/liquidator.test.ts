@@ -115,4 +115,37 @@ describe("liquidator on real anvil", () => {
     await settler.liquidate(trader);
     expect(settler.stats().liquidations).toBe(1);
   });
+
+  it("behavior: cross-chain: a debt on l1 and a perp loss on l2a are covered by the account's collateral on l2b", async () => {
+    const [l1, l2a, l2b] = deployment.chains as [ChainDeployment, ChainDeployment, ChainDeployment];
+    const trader = "0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65" as Address; // anvil account 4
+    const setEth = (c: ChainDeployment, usd: bigint) => send(c, c.deployer, c.feeds.ETH.address, encodeFunctionData({ abi: priceFeedAbi, functionName: "updateAnswer", args: [usd * 10n ** 8n] }));
+    await Promise.all(deployment.chains.map((c) => setEth(c, 3_000n)));
+    // l2b: 10 WETH collateral; l1: 5,000 USDC debt, no collateral there; l2a: long 2 ETH, no collateral there
+    await send(l2b, trader, l2b.tokens.ETH.address, encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [trader, 10n * E18] }));
+    await send(l2b, trader, l2b.tokens.ETH.address, encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [l2b.vault, 10n * E18] }));
+    await send(l2b, trader, l2b.vault, encodeFunctionData({ abi: marginVaultAbi, functionName: "deposit", args: [l2b.tokens.ETH.address, 10n * E18] }));
+    await send(l1, trader, l1.vault, encodeFunctionData({ abi: marginVaultAbi, functionName: "borrow", args: [l1.quoteToken, 5_000n * 10n ** 6n] }));
+    await send(l2a, trader, l2a.vault, encodeFunctionData({ abi: marginVaultAbi, functionName: "trade", args: [1, 2n * E18] }));
+    await Promise.all(deployment.chains.map((c) => setEth(c, 2_000n))); // the long loses $2,000
+    const client = (c: ChainDeployment) => createPublicClient({ transport: http(c.rpcUrl) });
+    const fund = (c: ChainDeployment) => client(c).readContract({ address: c.vault, abi: marginVaultAbi, functionName: "insuranceBalanceOf", args: [c.quoteToken] });
+    const fundBefore = await Promise.all(deployment.chains.map(fund));
+
+    await settler!.stop();
+    settler = await startLiquidator({ apiUrl: "http://127.0.0.1:1", deployment, log: () => undefined });
+    await settler.liquidate(trader, [2, 0, 1]); // the API's order: collateral's chain first
+
+    expect(await client(l1).readContract({ address: l1.vault, abi: marginVaultAbi, functionName: "debtOf", args: [trader, l1.quoteToken] })).toBe(0n);
+    expect((await client(l2a).readContract({ address: l2a.vault, abi: marginVaultAbi, functionName: "positionOf", args: [trader, 1] }))[0]).toBe(0n);
+    expect(await client(l2a).readContract({ address: l2a.vault, abi: marginVaultAbi, functionName: "cashOf", args: [trader] })).toBe(0n);
+    // ($5,000 + $2,000) × 1.05 / $2,000 = 2.625 + 1.05 WETH seized on l2b, in one transaction
+    expect(await client(l2b).readContract({ address: l2b.vault, abi: marginVaultAbi, functionName: "collateralOf", args: [trader, l2b.tokens.ETH.address] })).toBe(
+      10n * E18 - 2_625n * 10n ** 15n - 1_050n * 10n ** 15n,
+    );
+    // the l2a loss is fully covered by collateral: the fund receives 2,000 USDC and pays 2,000 out
+    expect(await Promise.all(deployment.chains.map(fund))).toEqual(fundBefore);
+    expect(settler.stats()).toMatchObject({ liquidations: 1, positionsClosed: 1, debtsRepaid: 1, seizures: 1, cashSettled: 1, failedTxs: 0 });
+    expect(settler.stats().insurancePaidUsd).toBe(0);
+  });
 });

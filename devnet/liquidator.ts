@@ -1,10 +1,12 @@
 /**
  * The reference liquidator: follows the API's `endangeredAccounts` subscription over SSE and,
  * for every account that enters as LIQUIDATABLE or INSOLVENT, uses the vault's liquidator role on
- * each chain (fastest to seize first, the order the API reports): it closes every open position at
- * the feed price, repays each debt on the account's behalf (repayFor) and seizes collateral worth
- * the repaid debt plus a bonus, priced at that chain's feed answers. Bad debt left after that is
- * the insurance fund's (owner's) business, not the liquidator's.
+ * every chain: it closes every open position at the feed price, repays each debt on the account's
+ * behalf (repayFor) and seizes collateral worth the repaid debt plus a bonus, priced at the feed
+ * answers of the collateral's chain. The margin is unified across chains, so is the seizure: a
+ * debt on one chain is covered from the account's collateral on any chain, fastest to seize first
+ * (the order the API reports). Negative cash is settled through the insurance fund; bad debt left
+ * after that is the fund's (owner's) business, not the liquidator's.
  *
  * CLI: tsx devnet/liquidator.ts --api http://127.0.0.1:4000 [--config .xmargin/devnet/xmargin.config.json]
  */
@@ -17,7 +19,8 @@ import type { ChainDeployment, DevnetDeployment } from "./deploy.js";
 import { parseFlags } from "./args.js";
 import { readDeploymentFromConfigFile } from "./deploymentFromConfig.js";
 import { rpc, rpcBatchStrict } from "./rpc.js";
-import { TxSender, type NonceScope, type QueuedTx } from "./txSender.js";
+import { MAX_FEE_PER_GAS, TxSender, type NonceScope, type QueuedTx, type TxOutcome } from "./txSender.js";
+import { RpcError, redactRpcUrl } from "./errors.js";
 
 export const ENDANGERED_SUBSCRIPTION = /* GraphQL */ `
   subscription Endangered($maxHealthFactor: Decimal) {
@@ -126,6 +129,65 @@ export function seizeAmountRaw(debtUsd8: bigint, bonusBps: bigint, priceUsd8: bi
   return raw < available ? raw : available;
 }
 
+/**
+ * `sender.submit(txs)` for anvil's automine, which under load sometimes parks a transaction of a
+ * batch in its "queued" pool (it arrived while the block with its predecessor was being mined) and
+ * never promotes it, not even on evm_mine (seen: 1 of 8 setup transactions unmined for 60 s with
+ * 2 cores busy; 1 batch in ~400 with four senders at once). A transaction found in the queued pool
+ * after `stuckMs` is replaced: sent again with the same nonce and doubled fees (anvil refuses the
+ * same hash as "already imported"); pending and mined ones are left alone.
+ */
+export async function submitOnAnvil<M>(sender: TxSender<M>, txs: QueuedTx<M>[], timeoutMs = 60_000, stuckMs = 2_000): Promise<TxOutcome<M>[]> {
+  const { outcomes, inFlight } = await sender.send(txs);
+  const deadline = Date.now() + timeoutMs;
+  const byHash = new Map(inFlight.map((f) => [f.hash, txs[outcomes.indexOf(f.outcome)]!]));
+  let waiting = inFlight;
+  let lastNudge = Date.now();
+  let bump = 0;
+  while (waiting.length > 0) {
+    waiting = await sender.poll(waiting);
+    if (waiting.length === 0) break;
+    if (Date.now() > deadline) {
+      sender.abandon(waiting);
+      throw new RpcError(`${waiting.length} transactions not mined within ${timeoutMs} ms on ${redactRpcUrl(sender.rpcUrl)}; is the chain mining?`, { rpc: redactRpcUrl(sender.rpcUrl), unmined: waiting.length });
+    }
+    if (Date.now() - lastNudge >= stuckMs) {
+      lastNudge = Date.now();
+      // only transactions anvil parked in "queued" (a pending one on a slow block time is left alone)
+      const pool = await rpc<{ queued?: Record<string, Record<string, { hash: Hex }>> }>(sender.rpcUrl, "txpool_content").catch(() => null);
+      const queued = new Set(Object.values(pool?.queued ?? {}).flatMap((byNonce) => Object.values(byNonce).map((t) => t.hash.toLowerCase())));
+      for (const f of waiting) {
+        if (!queued.has(f.hash.toLowerCase())) continue;
+        const tx = await rpc<{ nonce: Hex; blockNumber: Hex | null } | null>(sender.rpcUrl, "eth_getTransactionByHash", [f.hash]);
+        if (!tx || tx.blockNumber !== null) continue;
+        const q = byHash.get(f.hash)!;
+        try {
+          // a replacement: anvil keeps the parked hash as "already imported", so the fees go up
+          bump = Math.min(bump + 1, 6);
+          const hash = await rpc<Hex>(sender.rpcUrl, "eth_sendTransaction", [
+            {
+              from: q.from,
+              to: q.to,
+              data: q.data,
+              gas: `0x${q.gas.toString(16)}`,
+              nonce: tx.nonce,
+              maxFeePerGas: `0x${(MAX_FEE_PER_GAS * 2n ** BigInt(bump)).toString(16)}`,
+              maxPriorityFeePerGas: `0x${(2_000_000_000n * 2n ** BigInt(bump)).toString(16)}`,
+            },
+          ]);
+          byHash.set(hash, q);
+          f.hash = hash;
+          f.outcome.hash = hash;
+        } catch {
+          // mined meanwhile, or the node refused: the next poll tells
+        }
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return outcomes;
+}
+
 export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidator> {
   const log = opts.log ?? (() => undefined);
   const bonusBps = BigInt(Math.round((opts.bonus ?? 0.05) * 10_000));
@@ -147,7 +209,7 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
         sender.enqueue({ from: dep.liquidator, to: token, data: encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [dep.liquidator, 10n ** 36n] }), gas: GAS.setup, meta: "mint" });
         sender.enqueue({ from: dep.liquidator, to: token, data: encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [dep.vault, 2n ** 256n - 1n] }), gas: GAS.setup, meta: "approve" });
       }
-      const out = await sender.flush();
+      const out = await submitOnAnvil(sender, sender.takeQueue());
       stats.failedTxs += out.filter((o) => o.error).length;
     }),
   );
@@ -180,98 +242,141 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
   }
 
   /**
-   * Liquidate `account` on one chain and wait for the receipts: close every position, then (on the
-   * state after closing) repay each debt and seize collateral worth it plus the bonus, then settle
-   * a negative cash balance (see `settleCash`). Builds its own transaction lists and sends them
-   * with `submit`, so concurrent liquidations on one chain never take each other's transactions.
+   * Liquidate `account` across every chain and wait for the receipts. Unified cross-chain margin
+   * means collateral on one chain backs liabilities on another, so the seizure is account-wide:
+   * 1. close every position on every chain (realised PnL lands in cash);
+   * 2. on the state after closing, repay each debt where it is, and seize collateral worth it plus
+   *    the bonus from the account's collateral anywhere, chains in `order` (fastest to seize
+   *    first), most valuable collateral first within a chain;
+   * 3. settle negative cash (see `settleCash`): collateral anywhere covers what it can (paid into
+   *    that chain's insurance fund), the fund pays the account flat; only the rest is bad debt.
+   * Builds its own transaction lists and sends them with `submit`, so concurrent liquidations on
+   * one chain never take each other's transactions.
    */
-  async function liquidateOnChain(index: number, account: Address): Promise<ChainLiquidation> {
-    const { dep, sender, owner } = chains[index]!;
-    const done: ChainLiquidation = { chain: dep.name, closed: 0, repaid: 0, seized: 0, failed: 0, cashCoveredUsd: 0, insurancePaidUsd: 0 };
-    const count = (out: { meta: string; error: string | null }[]) => {
+  async function liquidateAccount(order: readonly number[], account: Address): Promise<ChainLiquidation[]> {
+    const done = new Map<number, ChainLiquidation>(
+      order.map((i) => [i, { chain: chains[i]!.dep.name, closed: 0, repaid: 0, seized: 0, failed: 0, cashCoveredUsd: 0, insurancePaidUsd: 0 }]),
+    );
+    const count = (i: number, out: { meta: string; error: string | null }[]) => {
+      const d = done.get(i)!;
       for (const o of out) {
         if (o.error) {
           stats.failedTxs++;
-          done.failed++;
+          d.failed++;
         } else if (o.meta === "close") {
           stats.positionsClosed++;
-          done.closed++;
+          d.closed++;
         } else if (o.meta === "repay") {
           stats.debtsRepaid++;
-          done.repaid++;
+          d.repaid++;
         } else if (o.meta === "seize") {
           stats.seizures++;
-          done.seized++;
+          d.seized++;
         }
       }
     };
-    let state = await readAccount(dep, account);
-    const closes: QueuedTx<string>[] = state.positions
-      .filter((p) => p.size !== 0n)
-      .map((p) => ({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidatePosition", args: [account, p.id] }), gas: GAS.liquidate, meta: "close" }));
-    if (closes.length) {
-      count(await sender.submit(closes));
-      if (settleCash) state = await readAccount(dep, account); // closing realised PnL into cash
-    }
-    const txs: QueuedTx<string>[] = [];
-    // repay debts, then seize collateral worth debt × (1 + bonus), most valuable collateral first
-    const available = { ...state.collateral };
-    const byValue = [...DEVNET_ASSETS].sort((a, b) => {
-      const va = (available[a] * state.price[a]) / 10n ** BigInt(dep.tokens[a].decimals);
-      const vb = (available[b] * state.price[b]) / 10n ** BigInt(dep.tokens[b].decimals);
-      return va === vb ? 0 : va > vb ? -1 : 1;
+
+    // 1. close positions everywhere, then read every chain's state after closing
+    const states = await Promise.all(
+      order.map(async (i) => {
+        const { dep, sender } = chains[i]!;
+        const state = await readAccount(dep, account);
+        const closes: QueuedTx<string>[] = state.positions
+          .filter((p) => p.size !== 0n)
+          .map((p) => ({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidatePosition", args: [account, p.id] }), gas: GAS.liquidate, meta: "close" }));
+        if (closes.length === 0) return state;
+        count(i, await submitOnAnvil(sender, closes));
+        return readAccount(dep, account); // closing realised PnL into cash
+      }),
+    );
+    const stateOf = new Map(order.map((i, k) => [i, states[k]!]));
+
+    // 2. the account's collateral, in seizure order, and the seizures planned per (chain, asset)
+    const pool = order.flatMap((i) => {
+      const { dep } = chains[i]!;
+      const st = stateOf.get(i)!;
+      const valueUsd8 = (a: DevnetAsset) => (st.collateral[a] * st.price[a]) / 10n ** BigInt(dep.tokens[a].decimals);
+      return [...DEVNET_ASSETS]
+        .filter((a) => st.collateral[a] > 0n)
+        .sort((a, b) => (valueUsd8(a) === valueUsd8(b) ? 0 : valueUsd8(a) > valueUsd8(b) ? -1 : 1))
+        .map((asset) => ({ chain: i, asset, available: st.collateral[asset], priceUsd8: st.price[asset], decimals: dep.tokens[asset].decimals }));
     });
-    /** Seize up to `usd8` (× (1 + bonus)) of collateral; returns the USD × 1e8 covered (before bonus). */
+    const seizures = new Map<string, { chain: number; asset: DevnetAsset; raw: bigint }>();
+    /** Seize up to `usd8` (× (1 + bonus)) of collateral anywhere; returns the USD × 1e8 covered (before bonus). */
     const seizeWorth = (usd8: bigint): bigint => {
       let remainingUsd8 = usd8;
-      for (const c of byValue) {
-        if (remainingUsd8 <= 0n || available[c] === 0n) continue;
-        const decimals = dep.tokens[c].decimals;
-        const raw = seizeAmountRaw(remainingUsd8, bonusBps, state.price[c], decimals, available[c]);
+      for (const c of pool) {
+        if (remainingUsd8 <= 0n || c.available === 0n) continue;
+        const raw = seizeAmountRaw(remainingUsd8, bonusBps, c.priceUsd8, c.decimals, c.available);
         if (raw === 0n) continue;
-        available[c] -= raw;
-        remainingUsd8 -= (raw * state.price[c] * 10_000n) / (10n ** BigInt(decimals) * (10_000n + bonusBps));
-        txs.push({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "seizeCollateral", args: [account, dep.tokens[c].address, raw] }), gas: GAS.seize, meta: "seize" });
+        c.available -= raw;
+        remainingUsd8 -= (raw * c.priceUsd8 * 10_000n) / (10n ** BigInt(c.decimals) * (10_000n + bonusBps));
+        const key = `${c.chain}:${c.asset}`;
+        const s = seizures.get(key) ?? { chain: c.chain, asset: c.asset, raw: 0n };
+        s.raw += raw;
+        seizures.set(key, s);
       }
       return usd8 - (remainingUsd8 > 0n ? remainingUsd8 : 0n);
     };
-    for (const asset of DEVNET_ASSETS) {
-      const owed = state.debt[asset];
-      if (owed === 0n) continue;
-      txs.push({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "repayFor", args: [account, dep.tokens[asset].address, owed] }), gas: GAS.repay, meta: "repay" });
-      seizeWorth((owed * state.price[asset]) / 10n ** BigInt(dep.tokens[asset].decimals));
+    const txs = new Map<number, QueuedTx<string>[]>(order.map((i) => [i, []]));
+    for (const i of order) {
+      const { dep } = chains[i]!;
+      const st = stateOf.get(i)!;
+      for (const asset of DEVNET_ASSETS) {
+        const owed = st.debt[asset];
+        if (owed === 0n) continue;
+        txs.get(i)!.push({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "repayFor", args: [account, dep.tokens[asset].address, owed] }), gas: GAS.repay, meta: "repay" });
+        seizeWorth((owed * st.price[asset]) / 10n ** BigInt(dep.tokens[asset].decimals));
+      }
     }
-    // negative cash: collateral pays what it can into the insurance fund, the fund pays the account flat
-    let payoutRaw = 0n;
-    if (settleCash && state.cashRaw < 0n) {
+    // 3. negative cash: collateral anywhere pays what it can into this chain's fund, the fund pays the account flat
+    const payouts = new Map<number, bigint>();
+    for (const i of settleCash ? order : []) {
+      const { dep } = chains[i]!;
+      const st = stateOf.get(i)!;
+      if (st.cashRaw >= 0n) continue;
       const quoteDecimals = BigInt(dep.tokens.USDC.decimals);
-      const quotePrice = state.price.USDC > 0n ? state.price.USDC : E8;
-      const deficitRaw = -state.cashRaw;
+      const quotePrice = st.price.USDC > 0n ? st.price.USDC : E8;
+      const deficitRaw = -st.cashRaw;
       const coveredUsd8 = seizeWorth((deficitRaw * quotePrice) / 10n ** quoteDecimals);
       let coveredRaw = (coveredUsd8 * 10n ** quoteDecimals) / quotePrice;
       if (coveredRaw > deficitRaw) coveredRaw = deficitRaw;
       if (coveredRaw > 0n) {
-        txs.push({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "fundInsurance", args: [dep.quoteToken, coveredRaw] }), gas: GAS.fund, meta: "fund" });
+        txs.get(i)!.push({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "fundInsurance", args: [dep.quoteToken, coveredRaw] }), gas: GAS.fund, meta: "fund" });
       }
-      const fund = state.insuranceRaw + coveredRaw;
-      payoutRaw = deficitRaw < fund ? deficitRaw : fund;
-      done.cashCoveredUsd = Number(coveredRaw) / 10 ** Number(quoteDecimals);
-      done.insurancePaidUsd = Number(payoutRaw - (coveredRaw < payoutRaw ? coveredRaw : payoutRaw)) / 10 ** Number(quoteDecimals);
+      const fund = st.insuranceRaw + coveredRaw;
+      const payoutRaw = deficitRaw < fund ? deficitRaw : fund;
+      if (payoutRaw > 0n) payouts.set(i, payoutRaw);
+      const d = done.get(i)!;
+      d.cashCoveredUsd = Number(coveredRaw) / 10 ** Number(quoteDecimals);
+      d.insurancePaidUsd = Number(payoutRaw - (coveredRaw < payoutRaw ? coveredRaw : payoutRaw)) / 10 ** Number(quoteDecimals);
     }
-    if (txs.length) count(await sender.submit(txs));
-    if (payoutRaw > 0n) {
-      const out = await owner.submit([{ from: dep.deployer, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "payOutInsurance", args: [account, payoutRaw] }), gas: GAS.payout, meta: "payout" }]);
-      if (out.some((o) => o.error)) {
-        stats.failedTxs++;
-        done.failed++;
-        done.cashCoveredUsd = 0;
-        done.insurancePaidUsd = 0;
-      } else {
-        stats.cashSettled++;
-        stats.insurancePaidUsd += done.insurancePaidUsd;
-      }
+    for (const s of seizures.values()) {
+      const { dep } = chains[s.chain]!;
+      txs.get(s.chain)!.push({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "seizeCollateral", args: [account, dep.tokens[s.asset].address, s.raw] }), gas: GAS.seize, meta: "seize" });
     }
-    return done;
+
+    await Promise.all(
+      order.map(async (i) => {
+        const { dep, sender, owner } = chains[i]!;
+        const list = txs.get(i)!;
+        if (list.length) count(i, await submitOnAnvil(sender, list));
+        const payoutRaw = payouts.get(i);
+        if (payoutRaw === undefined) return;
+        const d = done.get(i)!;
+        const out = await submitOnAnvil(owner, [{ from: dep.deployer, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "payOutInsurance", args: [account, payoutRaw] }), gas: GAS.payout, meta: "payout" }]);
+        if (out.some((o) => o.error)) {
+          stats.failedTxs++;
+          d.failed++;
+          d.cashCoveredUsd = 0;
+          d.insurancePaidUsd = 0;
+        } else {
+          stats.cashSettled++;
+          stats.insurancePaidUsd += d.insurancePaidUsd;
+        }
+      }),
+    );
+    return order.map((i) => done.get(i)!);
   }
 
   async function liquidate(address: Address, chainOrder?: number[]): Promise<ChainLiquidation[] | null> {
@@ -279,9 +384,7 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
     if (inFlight.has(key)) return null;
     inFlight.add(key);
     try {
-      const order = chainOrder ?? chains.map((_, i) => i);
-      const perChain: ChainLiquidation[] = [];
-      for (const i of order) perChain.push(await liquidateOnChain(i, address));
+      const perChain = await liquidateAccount(chainOrder ?? chains.map((_, i) => i), address);
       // an account the API still shows as endangered after it was emptied (the indexer lags) is no new liquidation
       if (!didSomething(perChain)) return null;
       stats.liquidations++;
