@@ -374,7 +374,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     // Slots to re-screen, each once: the touched accounts, the holders of moved assets (straight from
     // the compiled holder lists) and the accounts on chains whose data lag moved.
     const slots: number[] = [];
-    if (seenScratch.length < screener.book.size) seenScratch = new Uint8Array(Math.max(screener.book.size, seenScratch.length * 2));
+    if (seenScratch.length < screener.slotCount()) seenScratch = new Uint8Array(Math.max(screener.slotCount(), seenScratch.length * 2));
     const seen = seenScratch;
     const listSlot = (address: Hex) => {
       const slot = entries.get(address)?.slot;

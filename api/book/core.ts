@@ -7,7 +7,7 @@ import type { AccountRisk, AccountScreen, AccountState, AssetSymbol, ChainFreshn
 import { prepareEnvironment, type EnvironmentInput, type PreparedEnvironment } from "../../risk/environment.js";
 export { steppedLagSeconds } from "../../risk/environment.js";
 import { evaluateAccount } from "../../risk/evaluateAccount.js";
-import { assetIndexOf, compileBook, screenAccount, screenAll, slotOf, updateCompiledAccount, type CompiledBook } from "../../risk/compiled.js";
+import { addressAt, assetIndexOf, holderSlots, slotCount, compileBook, screenAccount, screenAll, slotOf, updateCompiledAccount, type CompiledBook } from "../../risk/compiled.js";
 import { estimateVolatility, EWMA_LOOKBACK_HALF_LIVES } from "../../risk/volatility.js";
 import { defaultScenarios } from "../../risk/scenarios.js";
 import { runScenario, runScenarios } from "../../risk/stress.js";
@@ -109,6 +109,11 @@ export class Screener {
     return slotOf(this.book, address);
   }
 
+  /** Number of slots (live and freed) of the compiled book. */
+  slotCount(): number {
+    return slotCount(this.book);
+  }
+
   /**
    * Slots of the accounts holding any of `assets` (collateral, debt or a perp), each once, from the
    * compiled holder lists: no address is hashed. `seen` (length ≥ book.size, all 0) marks the slots
@@ -117,9 +122,7 @@ export class Screener {
   holderSlots(assets: readonly AssetSymbol[], seen: Uint8Array, out: number[]): void {
     for (const asset of assets) {
       const idx = assetIndexOf(this.book, asset);
-      const holders = idx < 0 ? undefined : this.book.holders[idx];
-      if (holders === undefined) continue;
-      const slots = holders.slots();
+      const slots = holderSlots(this.book, idx);
       for (let k = 0; k < slots.length; k++) {
         const slot = slots[k];
         if (seen[slot] === 1) continue;
@@ -166,10 +169,9 @@ export class Screener {
     const out = new Set<Hex>();
     for (const asset of assets) {
       const idx = assetIndexOf(this.book, asset);
-      if (idx < 0) continue;
-      for (const slot of this.book.holders[idx] ?? []) {
-        const address = this.book.addresses[slot];
-        if (address !== null && address !== undefined) out.add(address);
+      for (const slot of holderSlots(this.book, idx)) {
+        const address = addressAt(this.book, slot);
+        if (address !== null) out.add(address);
       }
     }
     return [...out];
@@ -188,9 +190,9 @@ export class Screener {
     const screens = screenAll(this.book, env);
     const out = new Map<Hex, AccountScreen>();
     for (let slot = 0; slot < screens.length; slot++) {
-      const address = this.book.addresses[slot];
+      const address = addressAt(this.book, slot);
       const screen = screens[slot];
-      if (address !== null && address !== undefined && screen !== null) out.set(address, screen);
+      if (address !== null && screen !== null) out.set(address, screen);
     }
     return out;
   }
