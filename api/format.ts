@@ -153,10 +153,12 @@ export function formatAccount(risk: AccountRisk, asOf: GqlAsOf, chainNames: Read
     chains,
     items,
     positions,
-    liquidationPrices: risk.liquidationPrices,
+    // functions: graphql-js calls them only when the query selects the field, and the report
+    // computes these (liquidation prices, portfolio view) only when first read
+    liquidationPrices: () => risk.liquidationPrices,
     grossRequirementUsd: risk.grossRequirementUsd,
-    portfolioRequirementUsd: risk.portfolioRequirementUsd,
-    marginEfficiency: risk.marginEfficiency,
+    portfolioRequirementUsd: () => risk.portfolioRequirementUsd,
+    marginEfficiency: () => risk.marginEfficiency,
     chainIds: risk.chainIds,
     asOf,
   };
