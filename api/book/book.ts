@@ -444,8 +444,9 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     }
   }
 
-  function fullRescreen(t0: number, cause: Cause, causes?: Map<Hex, Cause>): void {
-    const screens = screener.screenAllSlots(env!);
+  /** Every account re-screened (haircuts moved), computed in slices that let HTTP answers through. */
+  async function fullRescreen(t0: number, cause: Cause, causes?: Map<Hex, Cause>): Promise<void> {
+    const screens = await screener.screenAllSlotsSliced(env!);
     const changes: TierChange[] = [];
     for (const [address, entry] of entries as Map<Hex, MutableEntry>) {
       const screen = entry.slot >= 0 ? screens[entry.slot] : null;

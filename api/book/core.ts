@@ -7,7 +7,7 @@ import type { AccountRisk, AccountScreen, AccountState, AssetSymbol, ChainFreshn
 import { prepareEnvironment, type EnvironmentInput, type PreparedEnvironment } from "../../risk/environment.js";
 export { steppedLagSeconds } from "../../risk/environment.js";
 import { evaluateAccount } from "../../risk/evaluateAccount.js";
-import { addressAt, assetIndexOf, holderSlots, slotCount, compileBook, screenAccount, screenAll, slotOf, updateCompiledAccount, type CompiledBook } from "../../risk/compiled.js";
+import { accountAt, addressAt, assetIndexOf, holderSlots, slotCount, compileBook, screenAccount, screenAll, slotOf, updateCompiledAccount, type CompiledBook } from "../../risk/compiled.js";
 import { estimateVolatility, EWMA_LOOKBACK_HALF_LIVES } from "../../risk/volatility.js";
 import { defaultScenarios } from "../../risk/scenarios.js";
 import { runScenario, runScenarios } from "../../risk/stress.js";
@@ -135,6 +135,27 @@ export class Screener {
   /** One fresh screen of a live slot (a new object: earlier screens handed out stay as they were). */
   screenSlot(slot: number, env: PreparedEnv): AccountScreen {
     return screenAccount(this.book, slot, env);
+  }
+
+  /**
+   * {@link screenAllSlots} in slices of about `sliceMs` of work, yielding to the event loop in
+   * between, so HTTP answers are not held up behind a re-screen of the whole book. The compiled
+   * book must not change until it resolves (the book's updates are serialized).
+   */
+  async screenAllSlotsSliced(env: PreparedEnv, sliceMs = 8): Promise<(AccountScreen | null)[]> {
+    const book = this.book;
+    const n = slotCount(book);
+    const out = new Array<AccountScreen | null>(n).fill(null);
+    let slot = 0;
+    while (slot < n) {
+      const started = performance.now();
+      do {
+        const end = Math.min(n, slot + 512);
+        for (; slot < end; slot++) if (accountAt(book, slot) !== null) out[slot] = screenAccount(book, slot, env);
+      } while (slot < n && performance.now() - started < sliceMs);
+      if (slot < n) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    return out;
   }
 
   /** Every live slot's screen, indexed by slot (null for a freed slot). */
