@@ -9,7 +9,8 @@ import { startChains, stopChains, type RunningChain } from "./chains.js";
 import { buildDevnetConfig } from "./config.js";
 import { DEFAULT_CHAINS, INSURANCE_FUND_USDC } from "./defaults.js";
 import { deployDevnet, sendAndConfirm, type ChainDeployment, type DevnetDeployment } from "./deploy.js";
-import { rpc } from "./rpc.js";
+import { pollUntil, rpc } from "./rpc.js";
+import { createNonceScope } from "./txSender.js";
 import { loadConfig } from "../config/index.js";
 
 const TRADER = "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC" as Address; // anvil account 2, unlocked
@@ -148,5 +149,44 @@ describe("MarginVault accounting", () => {
     await send(l1.deployer, l1.vault, vaultCall("payOutInsurance", [TRADER, 5_000_000n]));
     expect(await read<bigint>("cashOf", [TRADER])).toBe(cash + 5_000_000n);
     expect(await read<bigint>("insuranceBalanceOf", [usdc])).toBe(INSURANCE_FUND_USDC * 10n ** 6n - 5_000_000n);
+  });
+});
+
+describe("sendAndConfirm", () => {
+  /**
+   * The parked state, deterministically: the batch goes out one nonce past the account's mined
+   * nonce (a nonce scope primed one ahead), so anvil queues all of it behind the gap; then
+   * anvil_setNonce moves the account onto the first one, which anvil never promotes by itself.
+   * Before sendAndConfirm went through TxSender this timed out ("not mined within …").
+   */
+  it("behavior: replaces the transactions anvil parks in its queued pool and returns every receipt", async () => {
+    const from = "0xa0Ee7A142d267C1f36714E4a8F75612F20a79720" as Address; // anvil account 9, unlocked, used only here
+    const n = BigInt(await rpc<`0x${string}`>(l1.rpcUrl, "eth_getTransactionCount", [from, "latest"]));
+    const nonceScope = createNonceScope();
+    nonceScope.nonces.set(from.toLowerCase(), n + 1n);
+    const logs: string[] = [];
+    const mint = (amount: bigint) => ({ to: l1.quoteToken, data: encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [from, amount] }), label: `mint ${amount}` });
+    const sending = sendAndConfirm(l1.rpcUrl, from, [mint(1n), mint(2n), mint(3n)], 30_000, { nonceScope, stuckMs: 300, log: (m) => logs.push(m) });
+    try {
+      await pollUntil(
+        async () => {
+          const pool = await rpc<{ queued: Record<string, Record<string, unknown>> }>(l1.rpcUrl, "txpool_content");
+          return Object.keys(pool.queued[from.toLowerCase()] ?? {}).length === 3 ? true : undefined;
+        },
+        10_000,
+        "the batch to sit in anvil's queued pool",
+      );
+      await rpc(l1.rpcUrl, "anvil_setNonce", [from, `0x${(n + 1n).toString(16)}`]);
+      await rpc(l1.rpcUrl, "evm_mine");
+      const receipts = await sending;
+      expect(receipts).toHaveLength(3);
+      expect(receipts.every((r) => r.blockNumber > 0n)).toBe(true);
+      expect(BigInt(await rpc<`0x${string}`>(l1.rpcUrl, "eth_getTransactionCount", [from, "latest"]))).toBe(n + 4n);
+      expect(await client.readContract({ address: l1.quoteToken, abi: testTokenAbi, functionName: "balanceOf", args: [from] })).toBe(6n);
+      expect(logs.length).toBeGreaterThanOrEqual(1);
+      expect(logs[0]).toContain(`nonce ${n + 1n}`);
+    } finally {
+      await sending.catch(() => undefined);
+    }
   });
 });

@@ -16,7 +16,8 @@ import {
   type DevnetAsset,
 } from "./defaults.js";
 import { DeployError, redactRpcUrl } from "./errors.js";
-import { pollUntil, rpc, rpcBatch, rpcBatchStrict } from "./rpc.js";
+import { rpc, rpcBatch } from "./rpc.js";
+import { TxSender, type NonceScope, type QueuedTx } from "./txSender.js";
 
 export interface DeployTarget {
   name: string;
@@ -67,18 +68,30 @@ export interface TxRequest {
   label: string;
 }
 
+export interface SendAndConfirmOptions {
+  /** Nonces shared with other senders of this process on this chain (default: read from the node). */
+  nonceScope?: NonceScope;
+  /** Look a transaction unmined this long up in anvil's queued pool (default 2000 ms). */
+  stuckMs?: number;
+  /** Where a replacement of a parked transaction is reported (default console.warn). */
+  log?: (message: string) => void;
+}
+
 /**
  * Send `txs` from an unlocked account with consecutive nonces (one batch), then wait for every
- * receipt; throws DeployError naming the first transaction that reverted.
+ * receipt; throws DeployError naming the first transaction that would revert, was refused or
+ * reverted. Gas is estimated against the state before the batch. Fees are left to the node. Goes
+ * through TxSender, so a transaction anvil parks in its queued pool is replaced (same nonce,
+ * doubled fees) instead of timing out.
  */
 export async function sendAndConfirm(
   rpcUrl: string,
   from: Address,
   txs: TxRequest[],
   timeoutMs = 60_000,
+  opts: SendAndConfirmOptions = {},
 ): Promise<{ blockNumber: bigint; contractAddress: Address | null }[]> {
   if (txs.length === 0) return [];
-  const nonce = BigInt(await rpc<Hex>(rpcUrl, "eth_getTransactionCount", [from, "pending"]));
   const estimates = await rpcBatch<Hex>(
     rpcUrl,
     txs.map((t) => ({
@@ -86,48 +99,26 @@ export async function sendAndConfirm(
       params: [{ from, to: t.to, data: t.data, value: t.value ? `0x${t.value.toString(16)}` : undefined }],
     })),
   );
-  const hashes = await rpcBatchStrict<Hex>(
-    rpcUrl,
-    txs.map((t, i) => {
-      const est = estimates[i]!;
-      if (t.gas === undefined && !est.ok) {
-        throw new DeployError(`'${t.label}' would revert on ${redactRpcUrl(rpcUrl)}: ${est.error}`, { label: t.label });
-      }
-      const gas = t.gas ?? (BigInt((est as { result: Hex }).result) * 12n) / 10n;
-      return {
-        method: "eth_sendTransaction",
-        params: [
-          {
-            from,
-            to: t.to,
-            data: t.data,
-            value: t.value ? `0x${t.value.toString(16)}` : undefined,
-            gas: `0x${gas.toString(16)}`,
-            nonce: `0x${(nonce + BigInt(i)).toString(16)}`,
-          },
-        ],
-      };
-    }),
-  );
-  const receipts = await pollUntil(
-    async () => {
-      const rs = await rpcBatchStrict<{ status: Hex; blockNumber: Hex; contractAddress: Address | null } | null>(
-        rpcUrl,
-        hashes.map((h) => ({ method: "eth_getTransactionReceipt", params: [h] })),
-      );
-      return rs.every((r) => r !== null) ? rs : undefined;
-    },
-    timeoutMs,
-    `${txs.length} deployment transactions to be mined on ${redactRpcUrl(rpcUrl)}`,
-  );
-  return receipts.map((r, i) => {
-    if (r!.status !== "0x1") {
-      throw new DeployError(`'${txs[i]!.label}' reverted on ${redactRpcUrl(rpcUrl)} (tx ${hashes[i]})`, {
-        label: txs[i]!.label,
-        txHash: hashes[i],
-      });
+  const queued: QueuedTx<string>[] = txs.map((t, i) => {
+    const est = estimates[i]!;
+    if (t.gas === undefined && !est.ok) {
+      throw new DeployError(`'${t.label}' would revert on ${redactRpcUrl(rpcUrl)}: ${est.error}`, { label: t.label });
     }
-    return { blockNumber: BigInt(r!.blockNumber), contractAddress: r!.contractAddress ? getAddress(r!.contractAddress) : null };
+    const gas = t.gas ?? (BigInt((est as { result: Hex }).result) * 12n) / 10n;
+    return { from, to: t.to, data: t.data, value: t.value, gas, meta: t.label };
+  });
+  const sender = new TxSender<string>(rpcUrl, false, 500, opts.nonceScope, { maxFeePerGas: null, stuckMs: opts.stuckMs, log: opts.log });
+  const { outcomes, inFlight } = await sender.send(queued);
+  const refused = outcomes.find((o) => o.hash === null);
+  if (refused) {
+    throw new DeployError(`'${refused.meta}' was refused by ${redactRpcUrl(rpcUrl)}: ${refused.error}`, { label: refused.meta });
+  }
+  await sender.confirm(inFlight, timeoutMs);
+  return outcomes.map((o) => {
+    if (o.error !== null || o.blockNumber === null) {
+      throw new DeployError(`'${o.meta}' reverted on ${redactRpcUrl(rpcUrl)} (tx ${o.hash})`, { label: o.meta, txHash: o.hash });
+    }
+    return { blockNumber: o.blockNumber, contractAddress: o.contractAddress ? getAddress(o.contractAddress) : null };
   });
 }
 

@@ -19,8 +19,7 @@ import type { ChainDeployment, DevnetDeployment } from "./deploy.js";
 import { parseFlags } from "./args.js";
 import { readDeploymentFromConfigFile } from "./deploymentFromConfig.js";
 import { rpc, rpcBatchStrict } from "./rpc.js";
-import { MAX_FEE_PER_GAS, TxSender, type NonceScope, type QueuedTx, type TxOutcome } from "./txSender.js";
-import { RpcError, redactRpcUrl } from "./errors.js";
+import { TxSender, type NonceScope, type QueuedTx } from "./txSender.js";
 
 export const ENDANGERED_SUBSCRIPTION = /* GraphQL */ `
   subscription Endangered($maxHealthFactor: Decimal) {
@@ -129,65 +128,6 @@ export function seizeAmountRaw(debtUsd8: bigint, bonusBps: bigint, priceUsd8: bi
   return raw < available ? raw : available;
 }
 
-/**
- * `sender.submit(txs)` for anvil's automine, which under load sometimes parks a transaction of a
- * batch in its "queued" pool (it arrived while the block with its predecessor was being mined) and
- * never promotes it, not even on evm_mine (seen: 1 of 8 setup transactions unmined for 60 s with
- * 2 cores busy; 1 batch in ~400 with four senders at once). A transaction found in the queued pool
- * after `stuckMs` is replaced: sent again with the same nonce and doubled fees (anvil refuses the
- * same hash as "already imported"); pending and mined ones are left alone.
- */
-export async function submitOnAnvil<M>(sender: TxSender<M>, txs: QueuedTx<M>[], timeoutMs = 60_000, stuckMs = 2_000): Promise<TxOutcome<M>[]> {
-  const { outcomes, inFlight } = await sender.send(txs);
-  const deadline = Date.now() + timeoutMs;
-  const byHash = new Map(inFlight.map((f) => [f.hash, txs[outcomes.indexOf(f.outcome)]!]));
-  let waiting = inFlight;
-  let lastNudge = Date.now();
-  let bump = 0;
-  while (waiting.length > 0) {
-    waiting = await sender.poll(waiting);
-    if (waiting.length === 0) break;
-    if (Date.now() > deadline) {
-      sender.abandon(waiting);
-      throw new RpcError(`${waiting.length} transactions not mined within ${timeoutMs} ms on ${redactRpcUrl(sender.rpcUrl)}; is the chain mining?`, { rpc: redactRpcUrl(sender.rpcUrl), unmined: waiting.length });
-    }
-    if (Date.now() - lastNudge >= stuckMs) {
-      lastNudge = Date.now();
-      // only transactions anvil parked in "queued" (a pending one on a slow block time is left alone)
-      const pool = await rpc<{ queued?: Record<string, Record<string, { hash: Hex }>> }>(sender.rpcUrl, "txpool_content").catch(() => null);
-      const queued = new Set(Object.values(pool?.queued ?? {}).flatMap((byNonce) => Object.values(byNonce).map((t) => t.hash.toLowerCase())));
-      for (const f of waiting) {
-        if (!queued.has(f.hash.toLowerCase())) continue;
-        const tx = await rpc<{ nonce: Hex; blockNumber: Hex | null } | null>(sender.rpcUrl, "eth_getTransactionByHash", [f.hash]);
-        if (!tx || tx.blockNumber !== null) continue;
-        const q = byHash.get(f.hash)!;
-        try {
-          // a replacement: anvil keeps the parked hash as "already imported", so the fees go up
-          bump = Math.min(bump + 1, 6);
-          const hash = await rpc<Hex>(sender.rpcUrl, "eth_sendTransaction", [
-            {
-              from: q.from,
-              to: q.to,
-              data: q.data,
-              gas: `0x${q.gas.toString(16)}`,
-              nonce: tx.nonce,
-              maxFeePerGas: `0x${(MAX_FEE_PER_GAS * 2n ** BigInt(bump)).toString(16)}`,
-              maxPriorityFeePerGas: `0x${(2_000_000_000n * 2n ** BigInt(bump)).toString(16)}`,
-            },
-          ]);
-          byHash.set(hash, q);
-          f.hash = hash;
-          f.outcome.hash = hash;
-        } catch {
-          // mined meanwhile, or the node refused: the next poll tells
-        }
-      }
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  return outcomes;
-}
-
 export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidator> {
   const log = opts.log ?? (() => undefined);
   const bonusBps = BigInt(Math.round((opts.bonus ?? 0.05) * 10_000));
@@ -196,7 +136,8 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
   const settleCash = opts.settleCash ?? true;
   const chains = opts.deployment.chains.map((dep) => {
     const scope = opts.nonceScopes?.[dep.name];
-    return { dep, sender: new TxSender<string>(dep.rpcUrl, false, 500, scope), owner: new TxSender<string>(dep.rpcUrl, false, 500, scope) };
+    // their receipt rounds replace transactions anvil parks in its queued pool (see anvilParked.ts)
+    return { dep, sender: new TxSender<string>(dep.rpcUrl, false, 500, scope, { log }), owner: new TxSender<string>(dep.rpcUrl, false, 500, scope, { log }) };
   });
   const inFlight = new Set<string>();
   let stopped = false;
@@ -209,7 +150,7 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
         sender.enqueue({ from: dep.liquidator, to: token, data: encodeFunctionData({ abi: testTokenAbi, functionName: "mint", args: [dep.liquidator, 10n ** 36n] }), gas: GAS.setup, meta: "mint" });
         sender.enqueue({ from: dep.liquidator, to: token, data: encodeFunctionData({ abi: testTokenAbi, functionName: "approve", args: [dep.vault, 2n ** 256n - 1n] }), gas: GAS.setup, meta: "approve" });
       }
-      const out = await submitOnAnvil(sender, sender.takeQueue());
+      const out = await sender.flush();
       stats.failedTxs += out.filter((o) => o.error).length;
     }),
   );
@@ -285,7 +226,7 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
           .filter((p) => p.size !== 0n)
           .map((p) => ({ from: dep.liquidator, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "liquidatePosition", args: [account, p.id] }), gas: GAS.liquidate, meta: "close" }));
         if (closes.length === 0) return state;
-        count(i, await submitOnAnvil(sender, closes));
+        count(i, await sender.submit(closes));
         return readAccount(dep, account); // closing realised PnL into cash
       }),
     );
@@ -360,11 +301,11 @@ export async function startLiquidator(opts: LiquidatorOptions): Promise<Liquidat
       order.map(async (i) => {
         const { dep, sender, owner } = chains[i]!;
         const list = txs.get(i)!;
-        if (list.length) count(i, await submitOnAnvil(sender, list));
+        if (list.length) count(i, await sender.submit(list));
         const payoutRaw = payouts.get(i);
         if (payoutRaw === undefined) return;
         const d = done.get(i)!;
-        const out = await submitOnAnvil(owner, [{ from: dep.deployer, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "payOutInsurance", args: [account, payoutRaw] }), gas: GAS.payout, meta: "payout" }]);
+        const out = await owner.submit([{ from: dep.deployer, to: dep.vault, data: encodeFunctionData({ abi: marginVaultAbi, functionName: "payOutInsurance", args: [account, payoutRaw] }), gas: GAS.payout, meta: "payout" }]);
         if (out.some((o) => o.error)) {
           stats.failedTxs++;
           d.failed++;

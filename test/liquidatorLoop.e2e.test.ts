@@ -96,7 +96,8 @@ const token = (fn: string, args: unknown[]): Hex => encodeFunctionData({ abi: te
 
 /**
  * One transaction at a time, each confirmed before the next: anvil's automine can park the later
- * transaction of a batch in its queued pool under load (see devnet/liquidator submitOnAnvil).
+ * transaction of a batch in its queued pool under load (devnet/anvilParked.ts resends it; one at a
+ * time keeps the setup simple and its nonces obvious).
  */
 async function sendOne(chain: ChainDeployment, from: Address, to: Address, data: Hex, label: string): Promise<void> {
   await sendAndConfirm(chain.rpcUrl, from, [{ to, data, label }]);
