@@ -52,10 +52,13 @@ const bookTiming = {
   stressIntervalMs: msFromEnv("XMARGIN_BOOK_STRESS_MS"),
 };
 
+const storeReader = createSqlReader(ponderRunner(db), { schema: ponderSchemaName() });
 const book = createLazyBook({
+  // The book loads after Ponder's historical backfill (GET /ready): see LazyBookOptions.whenReady.
+  whenReady: () => storeReader.historicalReady(),
   create: () =>
     createRiskBook({
-      reader: createSqlReader(ponderRunner(db), { schema: ponderSchemaName() }),
+      reader: storeReader,
       config: riskConfig,
       ...bookTiming,
       onError: (error) => console.error("[xmargin risk book]", redactText(error instanceof Error ? (error.stack ?? error.message) : String(error))),

@@ -56,4 +56,36 @@ describe("createLazyBook", () => {
       await lazy.close();
     }
   });
+
+  test("behavior: no book is created while whenReady answers false (NOT_READY); it loads once ready", async () => {
+    const world = createWorld();
+    standardScene(world);
+    let ready = false;
+    let asked = 0;
+    let created = 0;
+    const lazy = createLazyBook({
+      whenReady: async () => {
+        asked++;
+        return ready;
+      },
+      create: () => {
+        created++;
+        return createRiskBook({ reader: createMemoryReader(world.store), config: world.config, clock: () => world.nowMs, pollIntervalMs: 60_000 });
+      },
+      retryMs: 5,
+    });
+    try {
+      const deadline = Date.now() + 5000;
+      while (asked < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      expect(asked).toBeGreaterThanOrEqual(3);
+      expect(created).toBe(0);
+      expect(() => lazy.account(address(1))).toThrow(expect.objectContaining({ code: "BOOK_NOT_READY", message: expect.stringMatching(/backfill/) }));
+      ready = true;
+      await lazy.loaded;
+      expect(created).toBe(1);
+      expect(lazy.account(address(1))?.tier).toBe("SAFE");
+    } finally {
+      await lazy.close();
+    }
+  });
 });

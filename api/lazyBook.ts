@@ -23,6 +23,13 @@ export interface LazyBook extends ApiBook {
 
 export interface LazyBookOptions {
   create: () => StartableBook;
+  /**
+   * Checked before each load attempt; while it answers false the book is not created (the API
+   * answers NOT_READY) and it is asked again after `retryMs`. The app waits for Ponder's backfill:
+   * a book loaded mid-backfill would describe history as if it were now, and would take the
+   * indexer's thread while it catches up.
+   */
+  whenReady?: () => Promise<boolean>;
   retryMs?: number;
   onError?: (error: unknown, attempt: number) => void;
 }
@@ -39,7 +46,7 @@ export function createLazyBook(options: LazyBookOptions): LazyBook {
   });
 
   const notReady = () =>
-    new BookError("BOOK_NOT_READY", "The risk book is still loading the store; retry in a moment (GET /ready tells when Ponder's backfill is done).");
+    new BookError("BOOK_NOT_READY", "The risk book loads once Ponder's historical backfill is done and then reads the store; retry in a moment (GET /ready tells when the backfill is done).");
 
   const use = (): StartableBook => {
     if (book === null) throw notReady();
@@ -48,6 +55,23 @@ export function createLazyBook(options: LazyBookOptions): LazyBook {
 
   async function attempt(n: number): Promise<void> {
     if (closed) return;
+    if (options.whenReady) {
+      let ready = false;
+      let failed = false;
+      try {
+        ready = await options.whenReady();
+      } catch (error) {
+        failed = true; // e.g. Ponder has not created its tables yet
+        options.onError?.(error, n);
+      }
+      if (!ready) {
+        if (!closed) {
+          retryTimer = setTimeout(() => void attempt(failed ? n + 1 : n), retryMs);
+          retryTimer.unref?.();
+        }
+        return;
+      }
+    }
     const candidate = options.create();
     try {
       await candidate.start();

@@ -186,7 +186,13 @@ export function toDriverValue(v: unknown): unknown {
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_\-]{0,62}$/;
 
 /** The StoreReader over SQL: `schema` is the Postgres schema Ponder writes (`ponder start --schema`). */
-export function createSqlReader(run: SqlRunner, options: { schema: string }): StoreReader {
+/** The SQL reader also tells whether Ponder's historical backfill is complete (what GET /ready answers). */
+export interface SqlStoreReader extends StoreReader {
+  /** `_ponder_meta.value.is_ready = 1`: Ponder finished the backfill (false while it is missing). */
+  historicalReady(): Promise<boolean>;
+}
+
+export function createSqlReader(run: SqlRunner, options: { schema: string }): SqlStoreReader {
   if (!SCHEMA_NAME.test(options.schema)) {
     throw new BookError("BOOK_INVALID_SCHEMA", `Invalid store schema name "${options.schema}". Expected a Postgres identifier such as "xmargin" (letters, digits, _ or -, at most 63).`, { schema: options.schema });
   }
@@ -285,6 +291,13 @@ export function createSqlReader(run: SqlRunner, options: { schema: string }): St
          UNION SELECT DISTINCT chain_id, token, asset, decimals, false AS quote FROM ${t("insurance_fund")}`,
       );
       return rows.map((r) => ({ chainId: int(r.chain_id), token: hex(r.token), asset: str(r.asset), decimals: intOrNull(r.decimals), quote: r.quote === true || r.quote === "t" }));
+    },
+
+    async historicalReady() {
+      const rows = await query("_ponder_meta", `SELECT value FROM ${t("_ponder_meta")} WHERE key = 'app'`);
+      const value = rows[0]?.value;
+      const parsed = typeof value === "string" ? (JSON.parse(value) as { is_ready?: unknown }) : (value as { is_ready?: unknown } | undefined);
+      return parsed?.is_ready === 1;
     },
 
     async checkpoints() {
