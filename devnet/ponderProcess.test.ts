@@ -12,7 +12,7 @@ import { readEvents } from "../test/harness/groundTruth.js";
 import { freePort } from "../test/harness/ports.js";
 import { readStore } from "../test/harness/store.js";
 import { createPublicClient, http, type PublicClient } from "viem";
-import { PonderProcessError, rpcBlockNumber, startPonder } from "./ponderProcess.js";
+import { DEFAULT_PONDER_HEAP_MB, PonderProcessError, ponderHeapMb, rpcBlockNumber, startPonder } from "./ponderProcess.js";
 
 const BASELINE = path.resolve(import.meta.dirname, "../bench/baseline");
 const cleanup = new Cleanup();
@@ -126,5 +126,18 @@ describe("startPonder", () => {
       pgliteDir: devnet.pgliteDir(),
     });
     await expect(attempt).rejects.toThrow(/exited before serving \/health[\s\S]*does-not-exist\.json/);
+  });
+});
+
+describe("ponderHeapMb", () => {
+  it("default: unset → the default cap; 0 → Node's own limit; whole MB ≥ 256 as given", () => {
+    expect(ponderHeapMb(undefined)).toBe(DEFAULT_PONDER_HEAP_MB);
+    expect(ponderHeapMb("")).toBe(DEFAULT_PONDER_HEAP_MB);
+    expect(ponderHeapMb("0")).toBe(0);
+    expect(ponderHeapMb("2048")).toBe(2048);
+  });
+  it("behavior: a value that is not a whole number of MB ≥ 256 is a clear error", () => {
+    expect(() => ponderHeapMb("100")).toThrow(/XMARGIN_PONDER_HEAP_MB is '100'; expected 0 .* or a whole number of MB ≥ 256/);
+    expect(() => ponderHeapMb("1g")).toThrow(PonderProcessError);
   });
 });

@@ -20,6 +20,27 @@ export class PonderProcessError extends XmarginError {
   }
 }
 
+/**
+ * The V8 old-space cap xmargin runs Ponder with, MB. Ponder sizes its row cache at a fifth of the
+ * heap limit, and without a cap Node allows ~4 GB on a 24 GB machine: a 100k-event backfill then
+ * peaks above 1 GB RSS (bench/results/ingest.md). 1024 MB also leaves room for the risk book in the
+ * same process (~260 MB at 100k accounts, bench/results/risk.md); raise it for larger books.
+ */
+export const DEFAULT_PONDER_HEAP_MB = 1024;
+
+/**
+ * `XMARGIN_PONDER_HEAP_MB`: unset → {@link DEFAULT_PONDER_HEAP_MB}; `0` → Node's own default; else
+ * whole MB ≥ 256. A NODE_OPTIONS that already sets --max-old-space-size wins.
+ */
+export function ponderHeapMb(raw: string | undefined): number {
+  if (raw === undefined || raw === "") return DEFAULT_PONDER_HEAP_MB;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || (n !== 0 && n < 256)) {
+    throw new PonderProcessError(`XMARGIN_PONDER_HEAP_MB is '${raw}'; expected 0 (Node's default) or a whole number of MB ≥ 256 (default ${DEFAULT_PONDER_HEAP_MB}).`, { value: raw });
+  }
+  return n;
+}
+
 export interface StartPonderOptions {
   /** Project root: the directory holding ponder.config.ts, ponder.schema.ts and src/. */
   cwd: string;
@@ -164,6 +185,10 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
+  }
+  const heapMb = ponderHeapMb(env.XMARGIN_PONDER_HEAP_MB);
+  if (heapMb > 0 && !/--max-old-space-size/.test(env.NODE_OPTIONS ?? "")) {
+    env.NODE_OPTIONS = [env.NODE_OPTIONS, `--max-old-space-size=${heapMb}`].filter(Boolean).join(" ");
   }
 
   const child: ChildProcess = spawn(process.execPath, args, {
