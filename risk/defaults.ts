@@ -1,12 +1,12 @@
 /**
- * The risk model's default parameters (docs/risk-model.md §3–§6). config/defaults.ts carries the same
- * values for the config file; risk/defaults.test.ts holds the two together so they cannot drift.
+ * The risk model's default parameters (docs/risk-model.md §3–§6); config/defaults.ts re-exports them
+ * as the config file's defaults.
  */
 import type { RiskParams } from "./types.js";
 
 /**
  * zM 2.326 (99% one-sided), zI 2.576 (99.5%), maxOracleDeviation 2%, Y = 31,536,000 s (365 d),
- * EWMA half-life 86,400 s, 60 s grid, margin mode "standard", portfolio floor 0.2, ≤ 10 cascade
+ * EWMA half-life 86,400 s, 60 s grid, data lag in 5 s steps, margin mode "standard", portfolio floor 0.2, ≤ 10 cascade
  * rounds, RAISE_MARGINS at CR < 2, REDUCE_MAX_LEVERAGE at CR < 1.25 or liquidatable notional > 10%
  * of pool collateral, 20% hysteresis.
  */
