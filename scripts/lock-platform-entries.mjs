@@ -30,9 +30,15 @@ for (const [path, pkg] of Object.entries(packages)) {
     if (packages[key] || packages[hoisted]) continue;
     const platform = platformOf(dep);
     if (!platform) continue;
-    packages[hoisted] = { version, optional: true, ...platform };
+    // npm's own field order: version first, then the rest alphabetically
+    const fields = { optional: true, ...platform };
+    packages[hoisted] = { version, ...Object.fromEntries(Object.keys(fields).sort().map((k) => [k, fields[k]])) };
     added++;
   }
 }
+// npm keeps the entries sorted by path (root first); so must we, or the next `npm install` on a
+// fresh clone rewrites the whole lock just to reorder it.
+const sorted = Object.keys(packages).sort((a, b) => (a === "" ? -1 : b === "" ? 1 : a.localeCompare(b, "en")));
+lock.packages = Object.fromEntries(sorted.map((k) => [k, packages[k]]));
 writeFileSync(lockPath, JSON.stringify(lock, null, 2) + "\n");
 console.log(`added ${added} platform entries to package-lock.json`);
