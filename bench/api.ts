@@ -20,6 +20,7 @@ import pg from "pg";
 import { encodeFunctionData, type Address, type Hex } from "viem";
 import { priceFeedAbi } from "../abis/index.js";
 import { startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
+import { rng } from "../risk/testing.js";
 import { rpc } from "../devnet/rpc.js";
 import { readSse } from "../api/testing/sse.js";
 import { withDevnet, type DevnetFixture } from "../test/harness/devnet.js";
@@ -38,16 +39,6 @@ const LOAD_VARIANTS = 20_000; // more than one 10 s run sends, and more than the
 
 // ---------------------------------------------------------------- helpers
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function benchAddress(i: number): Hex {
   return `0xbe0c${(i + 1).toString(16).padStart(36, "0")}` as Hex;
@@ -99,7 +90,7 @@ interface Generated {
  * ETH perp on l1 for a third of them.
  */
 async function insertAccounts(pool: pg.Pool, schema: string, devnet: DevnetFixture, n: number): Promise<Generated> {
-  const rand = mulberry32(42);
+  const rand = rng(42);
   const [l1, l2a, l2b] = devnet.deployment.chains;
   const q = (t: string) => `"${schema}"."${t}"`;
   const ethPrice = 3000;
@@ -427,7 +418,7 @@ async function main(): Promise<void> {
 
     console.log("4/5 load (autocannon, same server)");
     const [l1] = devnet.deployment.chains;
-    const rand = mulberry32(7);
+    const rand = rng(7);
     const pick = () => generated.addresses[Math.floor(rand() * generated.addresses.length)]!;
     const accountQuery = `query($a: String!) { account(address: $a) { tier healthFactor equityUsd maintenanceHealthUsd
       chains { chainId collateral { asset amount valueUsd haircut latency { total } } debt { asset amount valueUsd } } liquidationPrices { asset priceUsd } } }`;

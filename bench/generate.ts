@@ -15,6 +15,10 @@ import type {
   RiskConfig,
 } from "../risk/types.js";
 import { DEFAULT_RISK_PARAMS } from "../risk/defaults.js";
+import { rng } from "../risk/testing.js";
+
+/** mulberry32 (risk/testing.ts `rng`): small, fast, seeded. */
+export const seededRandom = rng;
 
 export const GENERATED_NOW = 1_750_000_000;
 export const GENERATED_CHAINS: ChainRiskConfig[] = [
@@ -118,17 +122,6 @@ export function generateFreshness(now = GENERATED_NOW): ChainFreshness[] {
   return GENERATED_CHAINS.map((chain) => ({ chainId: chain.chainId, blockNumber: 1_000_000n, blockTimestamp: now - 10 }));
 }
 
-/** mulberry32: small, fast, seeded. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function toRaw(units: number, decimals: number): bigint {
   // two steps keep 18-decimal amounts exact enough without overflowing a float's integer range

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import type { PricePoint } from "./types.js";
 import { estimateVolatility, firstPrincipalComponent, resampleSeries } from "./volatility.js";
+import { rng } from "./testing.js";
 
 const Y = 31_536_000;
 const params = { gridSeconds: 60, ewmaHalfLifeSeconds: 86_400, yearSeconds: Y };
@@ -9,17 +10,6 @@ function point(time: number, priceUsd: number): PricePoint {
   return { time, priceRaw: BigInt(Math.round(priceUsd * 1e8)), decimals: 8 };
 }
 
-/** mulberry32: a small seeded PRNG so the "random" samples are the same on every run. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function normals(seed: number): () => number {
   const u = rng(seed);
