@@ -21,11 +21,12 @@ import { encodeFunctionData, type Address, type Hex } from "viem";
 import { priceFeedAbi } from "../abis/index.js";
 import { startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
 import { rng } from "../risk/testing.js";
-import { rpc } from "../devnet/rpc.js";
+import { pollUntil, rpc } from "../devnet/rpc.js";
 import { readSse } from "../api/testing/sse.js";
 import { withDevnet, type DevnetFixture } from "../test/harness/devnet.js";
 import { freePort } from "../test/harness/ports.js";
 import { startPostgres, type TestPostgres } from "../test/harness/postgres.js";
+import { apiGraphql } from "../test/harness/storeGraphql.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 // autocannon ships no types; its result shape is used below (requests, latency, non2xx, errors, timeouts).
@@ -45,30 +46,11 @@ function benchAddress(i: number): Hex {
 }
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 250): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-  throw new Error(`Timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+  return pollUntil(fn, timeoutMs, what, everyMs);
 }
 
 async function gql(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
-  const res = await fetch(`${url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-    signal: AbortSignal.timeout(60_000),
-  });
-  const body = (await res.json()) as any;
-  if (body.errors) throw new Error(JSON.stringify(body.errors));
-  return body.data;
+  return apiGraphql(url, query, variables);
 }
 
 function quantile(sorted: number[], q: number): number {

@@ -82,19 +82,23 @@ export async function rpcBatchStrict<T = unknown>(url: string, calls: RpcCall[],
   return out;
 }
 
-/** Poll `check` until it returns a value (not undefined) or the deadline passes. */
-export async function pollUntil<T>(check: () => Promise<T | undefined>, timeoutMs: number, what: string, intervalMs = 50): Promise<T> {
+/**
+ * Poll `check` until it returns a value (anything but undefined, null or false) or the deadline
+ * passes; a check that throws counts as "not yet", and the last error is named in the timeout.
+ */
+export async function pollUntil<T>(check: () => Promise<T | undefined | null | false>, timeoutMs: number, what: string, intervalMs = 50): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const v = await check();
-      if (v !== undefined) return v;
+      if (v !== undefined && v !== null && v !== false) return v;
     } catch (e) {
       lastError = e;
     }
     if (Date.now() > deadline) {
-      throw new RpcError(`timed out after ${timeoutMs} ms waiting for ${what}`, { timeoutMs }, { cause: lastError });
+      const last = lastError === undefined ? "" : `: ${lastError instanceof Error ? lastError.message : String(lastError)}`;
+      throw new RpcError(`Timed out after ${timeoutMs} ms waiting for ${what}${last}`, { timeoutMs }, { cause: lastError });
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }

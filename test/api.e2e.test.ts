@@ -14,6 +14,7 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadConfig, toRiskConfig } from "../config/index.js";
 import { startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
+import { pollUntil as poll } from "../devnet/rpc.js";
 import { createSimulator, type Simulator } from "../devnet/simulator.js";
 import { estimateVolatility } from "../risk/volatility.js";
 import { prepareEnvironment } from "../risk/environment.js";
@@ -22,6 +23,7 @@ import type { AccountState, Hex, PricePoint, RiskConfig } from "../risk/types.js
 import { readSse } from "../api/testing/sse.js";
 import { serializeDecimal } from "../api/scalars.js";
 import { Cleanup, uniqueSchema } from "./harness/cleanup.js";
+import { apiGraphql } from "./harness/storeGraphql.js";
 import { withDevnet, type DevnetFixture } from "./harness/devnet.js";
 import { freePort } from "./harness/ports.js";
 import { startPostgres } from "./harness/postgres.js";
@@ -38,29 +40,16 @@ let riskConfig: RiskConfig;
 let databaseUrl: string;
 
 async function gql(query: string, variables?: Record<string, unknown>): Promise<any> {
-  const response = await fetch(`${ponder.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as any;
-  if (body.errors) throw new Error(`GraphQL errors (${response.status}): ${JSON.stringify(body.errors)}`);
-  return body.data;
+  return apiGraphql(ponder.url, query, variables);
 }
 
+/** The shared poll (devnet/rpc.ts), with Ponder's log tail on a timeout. */
 async function pollUntil<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown = null;
-  while (Date.now() < deadline) {
-    try {
-      const value = await fn();
-      if (value) return value;
-    } catch (error) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, everyMs));
+  try {
+    return await poll(fn, timeoutMs, what, everyMs);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${ponder?.logTail() ?? ""}`, { cause: error });
   }
-  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}\n${ponder?.logTail() ?? ""}`);
 }
 
 /** The API's book has loaded and reached every chain's indexed block (Ponder's /status). */

@@ -27,7 +27,7 @@ import { createNonceScope, TxSender, type NonceScope } from "../devnet/txSender.
 import { Cleanup, uniqueSchema } from "./harness/cleanup.js";
 import { withDevnet, type DevnetFixture } from "./harness/devnet.js";
 import { freePort } from "./harness/ports.js";
-import { pollUntil, storeGraphql } from "./harness/storeGraphql.js";
+import { apiGraphql, pollUntil, storeGraphql } from "./harness/storeGraphql.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const E18 = 10n ** 18n;
@@ -62,14 +62,7 @@ let insuranceUsdBefore = "";
 const timings: Record<string, number> = {};
 
 async function gql(query: string, variables?: Record<string, unknown>): Promise<any> {
-  const response = await fetch(`${ponder.url}/graphql`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ query, variables }),
-  });
-  const body = (await response.json()) as any;
-  if (body.errors) throw new Error(`GraphQL errors (${response.status}): ${JSON.stringify(body.errors)}`);
-  return body.data;
+  return apiGraphql(ponder.url, query, variables);
 }
 
 /** Poll until `check` returns something other than undefined; the error carries Ponder's log tail. */

@@ -16,7 +16,7 @@ import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, toRiskConfig } from "../config/index.js";
 import { startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
-import { rpc } from "../devnet/rpc.js";
+import { pollUntil, rpc } from "../devnet/rpc.js";
 import { createSimulator, type Simulator } from "../devnet/simulator.js";
 import { createRiskBook, type RiskBook } from "../api/book/book.js";
 import { createSqlReader, pgRunner, type StoreReader } from "../api/book/reader.js";
@@ -50,18 +50,7 @@ async function blockNumber(url: string): Promise<bigint> {
 }
 
 async function poll<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined | false>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined && v !== false) return v;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  return pollUntil(check, timeoutMs, what, 100);
 }
 
 /** Ponder caught up with every chain's head, and the live book's frame at those heads. */

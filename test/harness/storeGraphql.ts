@@ -14,6 +14,19 @@ export async function storeGraphql<T = any>(baseUrl: string, query: string, vari
   return body.data;
 }
 
+/** One query to the risk API at /graphql; GraphQL errors are thrown with the HTTP status. */
+export async function apiGraphql<T = any>(baseUrl: string, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const response = await fetch(`${baseUrl}/graphql`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query, variables }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  const body = (await response.json()) as { data: T; errors?: unknown[] };
+  if (body.errors) throw new Error(`GraphQL errors (${response.status}): ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
 /** Poll `query` until `check(data)` returns something other than undefined; throws after `timeoutMs`. */
 export async function pollGraphql<T, R>(
   baseUrl: string,
@@ -40,18 +53,5 @@ export async function pollGraphql<T, R>(
   }
 }
 
-/** Poll any async condition until it returns a value (not undefined). */
-export async function pollUntil<R>(check: () => Promise<R | undefined>, timeoutMs: number, what: string, intervalMs = 50): Promise<R> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (error) {
-      lastError = error;
-    }
-    if (Date.now() > deadline) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
+/** Poll any async condition until it returns a value: the one in devnet/rpc.ts. */
+export { pollUntil } from "../../devnet/rpc.js";
