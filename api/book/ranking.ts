@@ -462,14 +462,7 @@ function sortIds(ids: Int32Array, maxId: number, tier: Uint8Array, hf: Float64Ar
   const out = scratchOut.subarray(0, n);
   for (let k = 0; k < n; k++) out[k] = halves[2 * k + LO] & idMask;
   // truncated ties: exact order by (hf, address)
-  const exact = (a: number, b: number) => {
-    const x = hf[a];
-    const y = hf[b];
-    if (x !== y) return x < y ? -1 : 1;
-    const p = addresses[a]!;
-    const q = addresses[b]!;
-    return p < q ? -1 : p > q ? 1 : 0;
-  };
+  const exact = byHfThenAddress(hf, addresses);
   for (let start = 0; start < n; ) {
     const h0 = halves[2 * start + HI];
     const l0 = (halves[2 * start + LO] & ~idMask) >>> 0;
@@ -483,13 +476,18 @@ function sortIds(ids: Int32Array, maxId: number, tier: Uint8Array, hf: Float64Ar
 
 /** The general path (more than 2^26 ids): a comparator sort. */
 function sortIdsByComparator(ids: Int32Array, tier: Uint8Array, hf: Float64Array, addresses: (Hex | undefined)[]): Int32Array {
-  return ids.sort((a, b) => {
-    if (tier[a] !== tier[b]) return tier[a] - tier[b];
+  const byHf = byHfThenAddress(hf, addresses);
+  return ids.sort((a, b) => (tier[a] !== tier[b] ? tier[a] - tier[b] : byHf(a, b)));
+}
+
+/** Ids ordered by health factor, then address: the ranking's order within a tier. */
+function byHfThenAddress(hf: Float64Array, addresses: (Hex | undefined)[]): (a: number, b: number) => number {
+  return (a, b) => {
     const x = hf[a];
     const y = hf[b];
     if (x !== y) return x < y ? -1 : 1;
     const p = addresses[a]!;
     const q = addresses[b]!;
     return p < q ? -1 : p > q ? 1 : 0;
-  });
+  };
 }
