@@ -54,6 +54,20 @@ export function blockHash(chainId: ChainId, blockNumber: bigint, fork = 0): Hex 
   return `0x${chainId.toString(16).padStart(8, "0")}${fork.toString(16).padStart(4, "0")}${blockNumber.toString(16).padStart(52, "0")}` as Hex;
 }
 
+/** The ledger columns an event may leave empty, all null. */
+export const NULL_LEDGER_FIELDS = {
+  account: null,
+  token: null,
+  marketId: null,
+  asset: null,
+  amountRaw: null,
+  newValueRaw: null,
+  priceRaw: null,
+  entryPriceRaw: null,
+  fundingIndexX18: null,
+  cashRaw: null,
+} as const satisfies Partial<LedgerRow>;
+
 /** A ledger row with everything null but what is given. */
 export function ledgerRow(row: Pick<LedgerRow, "chainId" | "kind" | "timestamp"> & Partial<LedgerRow> & { fork?: number }): LedgerRow {
   const { fork = 0, ...rest } = row;
@@ -62,16 +76,7 @@ export function ledgerRow(row: Pick<LedgerRow, "chainId" | "kind" | "timestamp">
     blockNumber,
     logIndex: 0,
     blockHash: blockHash(row.chainId, blockNumber, fork),
-    account: null,
-    token: null,
-    marketId: null,
-    asset: null,
-    amountRaw: null,
-    newValueRaw: null,
-    priceRaw: null,
-    entryPriceRaw: null,
-    fundingIndexX18: null,
-    cashRaw: null,
+    ...NULL_LEDGER_FIELDS,
     ...rest,
   };
 }

@@ -8,6 +8,7 @@ import type { ChainId, Hex, RiskConfig } from "../../risk/types.js";
 import { createRiskBook, type RiskBook } from "../book/book.js";
 import { appendLedger, createMemoryReader, createMemoryStore, type MemoryStore } from "../book/memoryReader.js";
 import type { LedgerRow } from "../book/reader.js";
+import { NULL_LEDGER_FIELDS } from "../book/testing.js";
 
 export const CHAINS = { l1: 1001, l2a: 1002, l2b: 1003 } as const;
 export const T0 = 1_700_000_000; // unix seconds of the first block
@@ -105,16 +106,7 @@ export function createWorld(): World {
           blockHash: `0x${chainId.toString(16)}${n.toString(16).padStart(62, "0")}` as Hex,
           timestamp: world.time,
           kind: "DEPOSIT",
-          account: null,
-          token: null,
-          marketId: null,
-          asset: null,
-          amountRaw: null,
-          newValueRaw: null,
-          priceRaw: null,
-          entryPriceRaw: null,
-          fundingIndexX18: null,
-          cashRaw: null,
+          ...NULL_LEDGER_FIELDS,
           ...r,
         } as LedgerRow;
       });
