@@ -162,6 +162,17 @@ describe("validateConfig", () => {
     expect(issuesOf(bad)).toHaveLength(3);
   });
 
+  test("boundary: risk.lagStepSeconds 0 (exact lag) is fine; negative or fractional is not", () => {
+    const raw = exampleRawConfig();
+    expect(validateConfig(raw).risk.lagStepSeconds).toBe(5);
+    raw.risk = { lagStepSeconds: 0 };
+    expect(validateConfig(raw).risk.lagStepSeconds).toBe(0);
+    raw.risk = { lagStepSeconds: -1 };
+    expect(issuesOf(raw)).toEqual([expect.stringMatching(/^risk\.lagStepSeconds: -1 is out of range; expected a whole number of seconds \(0 = the exact lag\)/)]);
+    raw.risk = { lagStepSeconds: 2.5 };
+    expect(issuesOf(raw)).toEqual([expect.stringMatching(/^risk\.lagStepSeconds: 2\.5 is not a whole number of seconds/)]);
+  });
+
   test("boundary: zero latency is fine, negative is not", () => {
     const raw = exampleRawConfig();
     raw.chains.l1.liquidationLatencySeconds = 0;

@@ -3,6 +3,7 @@
  * so this runs whatever state the xmargin indexer is in): /health, caught-up detection, the port
  * Ponder really bound when the asked one is taken, stop and kill -9 of the whole process group.
  */
+import { readFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -71,6 +72,11 @@ describe("startPonder", () => {
       "ponder",
     );
     await ponder.waitCaughtUp(devnet.caughtUp, 120_000);
+    // runs under xmargin's V8 heap cap (Ponder sizes its row cache from it)
+    if (process.platform === "linux") {
+      const environ = readFileSync(`/proc/${ponder.pid}/environ`, "utf8").split("\0");
+      expect(environ.find((e) => e.startsWith("NODE_OPTIONS="))).toMatch(new RegExp(`--max-old-space-size=${DEFAULT_PONDER_HEAP_MB}\\b`));
+    }
     const status = await ponder.status();
     for (const c of devnet.chains) {
       expect(status[c.name]?.id).toBe(c.chainId);
