@@ -18,7 +18,7 @@ import { createRiskBook, createSqlReader } from "./book/index.js";
 import { ponderRunner, ponderSchemaName } from "./book/ponderRunner.js";
 import { createApi, mountApi } from "./createApi.js";
 import { createLazyBook, type LazyBook } from "./lazyBook.js";
-import { redactText } from "./logger.js";
+import { redactUrlsInText } from "../config/redactUrl.js";
 
 const app = new Hono();
 
@@ -61,11 +61,11 @@ const book = createLazyBook({
       reader: storeReader,
       config: riskConfig,
       ...bookTiming,
-      onError: (error) => console.error("[xmargin risk book]", redactText(error instanceof Error ? (error.stack ?? error.message) : String(error))),
+      onError: (error) => console.error("[xmargin risk book]", redactUrlsInText(error instanceof Error ? (error.stack ?? error.message) : String(error))),
     }),
   onError: (error, attempt) => {
     if (attempt === 1 || attempt % 30 === 0) {
-      console.warn(`[xmargin risk book] load attempt ${attempt} failed, retrying: ${redactText(error instanceof Error ? error.message : String(error))}`);
+      console.warn(`[xmargin risk book] load attempt ${attempt} failed, retrying: ${redactUrlsInText(error instanceof Error ? error.message : String(error))}`);
     }
   },
 });

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { apiError } from "./errors.js";
-import { createApiLogger, redactText } from "./logger.js";
+import { redactUrlsInText as redactText } from "../config/redactUrl.js";
+import { createApiLogger } from "./logger.js";
 
 function sink() {
   const lines: string[] = [];

@@ -7,9 +7,6 @@ import type { YogaLogger } from "graphql-yoga";
 import { redactUrlsInText } from "../config/redactUrl.js";
 import { isGraphQLError } from "./errors.js";
 
-/** Every URL inside a log line redacted (config/redactUrl.ts decides how much of a URL to hide). */
-export const redactText = redactUrlsInText;
-
 function isClientError(value: unknown): boolean {
   let current: unknown = value;
   for (let i = 0; i < 5 && current; i++) {
@@ -27,8 +24,8 @@ function isClientError(value: unknown): boolean {
 }
 
 function show(value: unknown): unknown {
-  if (typeof value === "string") return redactText(value);
-  if (value instanceof Error) return redactText(value.stack ?? `${value.name}: ${value.message}`);
+  if (typeof value === "string") return redactUrlsInText(value);
+  if (value instanceof Error) return redactUrlsInText(value.stack ?? `${value.name}: ${value.message}`);
   return value;
 }
 

@@ -186,27 +186,6 @@ export class Screener {
     this.chainsOf.set(address, [...ids]);
   }
 
-  holdersOf(assets: readonly AssetSymbol[]): Hex[] {
-    const out = new Set<Hex>();
-    for (const asset of assets) {
-      const idx = assetIndexOf(this.book, asset);
-      for (const slot of holderSlots(this.book, idx)) {
-        const address = addressAt(this.book, slot);
-        if (address !== null) out.add(address);
-      }
-    }
-    return [...out];
-  }
-
-  screenMany(addresses: readonly Hex[], env: PreparedEnv): Map<Hex, AccountScreen> {
-    const out = new Map<Hex, AccountScreen>();
-    for (const address of addresses) {
-      const slot = slotOf(this.book, address);
-      if (slot !== undefined) out.set(address, screenAccount(this.book, slot, env));
-    }
-    return out;
-  }
-
   screenAll(env: PreparedEnv): Map<Hex, AccountScreen> {
     const screens = screenAll(this.book, env);
     const out = new Map<Hex, AccountScreen>();
@@ -217,19 +196,6 @@ export class Screener {
     }
     return out;
   }
-}
-
-export function screenOf(risk: AccountRisk): AccountScreen {
-  return {
-    tier: risk.tier,
-    healthMUsd: risk.maintenanceHealthUsd.toNumber(),
-    healthIUsd: risk.initialHealthUsd.toNumber(),
-    equityUsd: risk.equityUsd.toNumber(),
-    healthFactor: risk.healthFactor === null ? null : risk.healthFactor.toNumber(),
-    collateralUsd: risk.collateralValueUsd.toNumber(),
-    debtUsd: risk.debtValueUsd.toNumber(),
-    degraded: risk.degraded,
-  };
 }
 
 // ---------------------------------------------------------------- stress and system
