@@ -13,6 +13,7 @@ import { createApiLogger } from "./logger.js";
 import { API_LIMITS, type ApiLimits } from "./limits.js";
 import { METRICS_CONTENT_TYPE, registerIntoPonder, renderMetrics, riskMetrics, type RiskMetric } from "./metrics.js";
 import { useOperationLimits } from "./plugins/useOperationLimits.js";
+import { answerOnNode, nodeBindingsOf, takesNodePath, type NodeBindings } from "./nodePath.js";
 import { useTimeLimit } from "./plugins/useTimeLimit.js";
 import { resolvers } from "./resolvers/index.js";
 import { typeDefs } from "./schema/typeDefs.js";
@@ -37,6 +38,11 @@ export interface XmarginApi {
   metrics: RiskMetric[];
   /** Answers a GraphQL request (GET GraphiQL/query, POST, SSE); enforces the body limit. */
   handle(request: Request): Promise<Response>;
+  /**
+   * Answers a plain POST query straight on Node's request and response (api/nodePath.ts) and
+   * resolves to the "already sent" marker for Hono; null when the request is not one (use `handle`).
+   */
+  handleNode(bindings: NodeBindings): Promise<Response> | null;
   /** Prometheus text of the risk metrics. */
   metricsText(): Promise<string>;
   close(): void;
@@ -89,6 +95,9 @@ export function createApi(options: CreateApiOptions): XmarginApi {
       if (limited instanceof Response) return limited;
       return yoga.handle(limited, {});
     },
+    handleNode(bindings) {
+      return takesNodePath(bindings.incoming, limits.maxBodyBytes) ? answerOnNode(yoga, bindings) : null;
+    },
     metricsText: () => renderMetrics(metrics),
     close() {
       hub.close();
@@ -102,7 +111,10 @@ export function mountApi(
   api: XmarginApi,
   { path = "/graphql", metricsPath = "/metrics/risk", intoPonderRegistry = true } = {},
 ): { ponderRegistry: boolean } {
-  app.on(["GET", "POST"], path, (c) => api.handle(c.req.raw));
+  app.on(["GET", "POST"], path, (c) => {
+    const node = nodeBindingsOf(c.env);
+    return (node && api.handleNode(node)) ?? api.handle(c.req.raw);
+  });
   app.get(metricsPath, async () => new Response(await api.metricsText(), { headers: { "content-type": METRICS_CONTENT_TYPE } }));
   return { ponderRegistry: intoPonderRegistry ? registerIntoPonder(api.metrics) : false };
 }
