@@ -16,21 +16,19 @@ export interface ApiContext {
   book: ApiBook;
   hub: BookHub;
   limits: ApiLimits;
-  /** chainId → name, from the book's chain statuses (cached per request). */
+  /** chainId → name, from the book's chain statuses (cached per status list). */
   chainNames(): ReadonlyMap<ChainId, string>;
 }
 
+/** chainId → name per chain-status list (the book reuses one list per time frame) */
+const namesByStatuses = new WeakMap<object, ReadonlyMap<ChainId, string>>();
+
 export function createContextFactory(book: ApiBook, hub: BookHub, limits: ApiLimits): () => ApiContext {
-  return () => {
-    let names: Map<ChainId, string> | null = null;
-    return {
-      book,
-      hub,
-      limits,
-      chainNames() {
-        if (!names) names = new Map(book.chains().map((c) => [c.chainId, c.name]));
-        return names;
-      },
-    };
+  const chainNames = (): ReadonlyMap<ChainId, string> => {
+    const chains = book.chains();
+    let names = namesByStatuses.get(chains);
+    if (names === undefined) namesByStatuses.set(chains, (names = new Map(chains.map((c) => [c.chainId, c.name]))));
+    return names;
   };
+  return () => ({ book, hub, limits, chainNames });
 }

@@ -40,18 +40,26 @@ export interface GqlChainFreshness {
   stale: boolean;
 }
 
+const formattedAsOf = new WeakMap<AsOf, GqlAsOf>();
+
+/** The book's asOf in GraphQL shape; the book reuses one AsOf per time frame, so is this. */
 export function formatAsOf(asOf: AsOf): GqlAsOf {
-  return {
-    now: asOf.now,
-    chains: asOf.chains.map((c) => ({
-      chainId: c.chainId,
-      name: c.name,
-      blockNumber: c.blockNumber,
-      timestamp: c.blockTimestamp,
-      lagSeconds: Math.round(c.lagSeconds),
-      stale: c.stale,
-    })),
-  };
+  let out = formattedAsOf.get(asOf);
+  if (out === undefined) {
+    out = {
+      now: asOf.now,
+      chains: asOf.chains.map((c) => ({
+        chainId: c.chainId,
+        name: c.name,
+        blockNumber: c.blockNumber,
+        timestamp: c.blockTimestamp,
+        lagSeconds: Math.round(c.lagSeconds),
+        stale: c.stale,
+      })),
+    };
+    formattedAsOf.set(asOf, out);
+  }
+  return out;
 }
 
 export function degradedMessage(reason: DegradedReason): string {
@@ -119,14 +127,51 @@ function formatPosition(p: PositionRisk) {
   };
 }
 
-/** The full account report, grouped per chain as well as flat. */
-export function formatAccount(risk: AccountRisk, asOf: GqlAsOf, chainNames: ReadonlyMap<ChainId, string>) {
-  const items = risk.items.map(formatItem);
-  const positions = risk.positions.map(formatPosition);
+/**
+ * The full account report, grouped per chain as well as flat. Everything past the headline numbers
+ * is a function: graphql-js calls it only when the query selects the field, so a query for the
+ * tier and health factor does not format items, group chains or sum decimals.
+ */
+export function formatAccount(risk: AccountRisk, asOf: () => GqlAsOf, chainNames: () => ReadonlyMap<ChainId, string>) {
+  let items: ReturnType<typeof formatItem>[] | undefined;
+  let positions: ReturnType<typeof formatPosition>[] | undefined;
+  const itemsOf = () => (items ??= risk.items.map(formatItem));
+  const positionsOf = () => (positions ??= risk.positions.map(formatPosition));
+  return {
+    address: risk.address,
+    tier: risk.tier,
+    healthFactor: risk.healthFactor,
+    maintenanceHealthUsd: risk.maintenanceHealthUsd,
+    initialHealthUsd: risk.initialHealthUsd,
+    equityUsd: risk.equityUsd,
+    collateralValueUsd: risk.collateralValueUsd,
+    debtValueUsd: risk.debtValueUsd,
+    degraded: risk.degraded,
+    degradedReasons: () => risk.degradedReasons.map(formatReason),
+    chains: () => chainsOf(risk, itemsOf(), positionsOf(), chainNames()),
+    items: itemsOf,
+    positions: positionsOf,
+    // the report itself computes these (liquidation prices, portfolio view) only when first read
+    liquidationPrices: () => risk.liquidationPrices,
+    grossRequirementUsd: risk.grossRequirementUsd,
+    portfolioRequirementUsd: () => risk.portfolioRequirementUsd,
+    marginEfficiency: () => risk.marginEfficiency,
+    chainIds: risk.chainIds,
+    asOf,
+  };
+}
+
+/** Items and positions per chain, with each chain's net value (collateral − debt at mark). */
+function chainsOf(
+  risk: AccountRisk,
+  items: readonly ReturnType<typeof formatItem>[],
+  positions: readonly ReturnType<typeof formatPosition>[],
+  chainNames: ReadonlyMap<ChainId, string>,
+) {
   const chainIds = [...new Set<number>([...risk.chainIds, ...risk.items.map((i) => i.chainId), ...risk.positions.map((p) => p.chainId)])].sort(
     (a, b) => a - b,
   );
-  const chains = chainIds.map((chainId) => {
+  return chainIds.map((chainId) => {
     const own = risk.items.filter((i) => i.chainId === chainId);
     let net = own.length > 0 ? own[0]!.valueUsd.mul(0) : null;
     for (const i of own) net = i.kind === "collateral" ? net!.add(i.valueUsd) : net!.sub(i.valueUsd);
@@ -139,29 +184,6 @@ export function formatAccount(risk: AccountRisk, asOf: GqlAsOf, chainNames: Read
       netValueUsd: net ?? "0",
     };
   });
-  return {
-    address: risk.address,
-    tier: risk.tier,
-    healthFactor: risk.healthFactor,
-    maintenanceHealthUsd: risk.maintenanceHealthUsd,
-    initialHealthUsd: risk.initialHealthUsd,
-    equityUsd: risk.equityUsd,
-    collateralValueUsd: risk.collateralValueUsd,
-    debtValueUsd: risk.debtValueUsd,
-    degraded: risk.degraded,
-    degradedReasons: risk.degradedReasons.map(formatReason),
-    chains,
-    items,
-    positions,
-    // functions: graphql-js calls them only when the query selects the field, and the report
-    // computes these (liquidation prices, portfolio view) only when first read
-    liquidationPrices: () => risk.liquidationPrices,
-    grossRequirementUsd: risk.grossRequirementUsd,
-    portfolioRequirementUsd: () => risk.portfolioRequirementUsd,
-    marginEfficiency: () => risk.marginEfficiency,
-    chainIds: risk.chainIds,
-    asOf,
-  };
 }
 
 /** Screened numbers for lists: USD to cents, health factor to 4 decimals (tiers are exact). */

@@ -184,18 +184,27 @@ interface LoadResult {
 }
 
 async function load(name: string, url: string, connections: number, request: () => { method: "GET" | "POST"; path: string; body?: string }): Promise<LoadResult> {
-  // A fixed list of prebuilt requests (random addresses drawn up front), cycled by autocannon: with a
-  // per-request setupRequest callback the load generator itself tops out near 1,500 POST req/s on
-  // this machine and would be what gets measured.
+  // A fixed list of prebuilt requests (random addresses drawn up front): with a per-request
+  // setupRequest callback the load generator itself tops out near 1,500 POST req/s on this machine
+  // and would be what gets measured. Each connection cycles its own slice of the list: autocannon
+  // prebuilds a connection's whole list when it creates it, and 100 connections each building all
+  // 20,000 requests stalled its event loop long enough for ~60–75 requests per run to hit its 10 s
+  // timeout (on /health as on everything else).
   const requests = Array.from({ length: LOAD_VARIANTS }, () => {
     const r = request();
     return { method: r.method, path: r.path, headers: { "content-type": "application/json" }, ...(r.body !== undefined ? { body: r.body } : {}) };
   });
+  const perConnection = Math.max(1, Math.floor(requests.length / connections));
+  const sliceFor = (i: number) => requests.slice(i * perConnection, (i + 1) * perConnection);
+  let nextClient = 0;
   const result = await autocannon({
     url: `${url}${requests[0]!.path}`,
     connections,
     duration: DURATION_S,
-    requests,
+    requests: sliceFor(0),
+    setupClient(client: { setRequests(list: unknown[]): void }) {
+      client.setRequests(sliceFor(nextClient++ % connections));
+    },
   });
   const out: LoadResult = {
     target: name,
@@ -494,7 +503,7 @@ ${result.date} — ${result.machine.cpus} cores (${result.machine.cpuModel}), ${
 
 **Setup.** ${result.setup.accounts} accounts (${result.setup.storeRowsInserted} rows) — ${result.setup.howAccountsGetInTheStore}; inserted in ${result.setup.insertSeconds} s; the risk book held them ${result.setup.bookLoadSecondsAfterRestart} s after Ponder's restart. ${result.setup.database}; Ponder polling ${result.setup.ponderPollingIntervalMs} ms, book polling ${result.setup.bookPollIntervalMs} ms; book timing ${JSON.stringify(result.setup.bookTiming)}; NODE_ENV=production; ${result.setup.durationSecondsPerRun} s per run. Tiers: ${JSON.stringify(result.setup.tiers)}.
 
-\`account(address)\` cycles through 20,000 prebuilt requests, each for a random one of the ${result.setup.accounts} addresses (more than a run sends and than the book's 10k report cache holds, so requests evaluate the account with decimal.js); \`/store/graphql\` reads one collateral row by primary key for a random address (Ponder's built-in GraphQL, same process).
+\`account(address)\` runs cycle through 20,000 prebuilt requests (each connection through its own slice), each request for a random one of the ${result.setup.accounts} addresses (more than a run sends and than the book's 10k report cache holds, so requests evaluate the account with decimal.js); \`/store/graphql\` reads one collateral row by primary key for a random address (Ponder's built-in GraphQL, same process).
 
 | target | connections | req/s | p50 ms | p99 ms | non-2xx | errors |
 |---|---|---|---|---|---|---|

@@ -603,15 +603,27 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   // ---------------------------------------------------------------- helpers
 
-  function chainStatuses(): ChainStatus[] {
+  /** chain statuses and asOf for one (time frame, checkpoints, environment): every request reads them */
+  let statusMemo: { now: number; checkpoints: Map<ChainId, CheckpointRow>; env: PreparedEnv | null; chains: readonly ChainStatus[]; asOf: AsOf } | null = null;
+
+  function chainStatuses(): readonly ChainStatus[] {
+    return statusesNow().chains;
+  }
+
+  function asOf(): AsOf {
+    return statusesNow().asOf;
+  }
+
+  function statusesNow() {
+    if (statusMemo !== null && statusMemo.now === envNow && statusMemo.checkpoints === checkpoints && statusMemo.env === env) return statusMemo;
     const now = envNow;
-    return Object.values(config.chains)
-      .map((chain) => {
+    const chains = Object.values(config.chains)
+      .map((chain): ChainStatus => {
         const cp = checkpoints.get(chain.chainId);
         const blockTimestamp = cp?.blockTimestamp ?? 0;
         const lagSeconds = cp === undefined ? now : Math.max(0, now - blockTimestamp);
         const used = env?.chains[chain.chainId];
-        return {
+        return Object.freeze({
           chainId: chain.chainId,
           name: cp?.chainName ?? chain.name,
           blockNumber: cp?.blockNumber ?? 0n,
@@ -621,13 +633,12 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
           liquidationLatencySeconds: chain.liquidationLatencySeconds,
           maxDataLagSeconds: chain.maxDataLagSeconds,
           stale: used?.stale ?? (cp === undefined || lagSeconds > chain.maxDataLagSeconds),
-        };
+        });
       })
       .sort((a, b) => a.chainId - b.chainId);
-  }
-
-  function asOf(): AsOf {
-    return { now: envNow, chains: chainStatuses() };
+    Object.freeze(chains);
+    statusMemo = { now, checkpoints, env, chains, asOf: Object.freeze({ now, chains }) };
+    return statusMemo;
   }
 
   function requireLoaded(): void {

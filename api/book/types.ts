@@ -32,7 +32,7 @@ export interface ChainStatus {
 /** Freshness stamp every answer can carry. */
 export interface AsOf {
   now: number; // unix seconds the numbers were computed for
-  chains: ChainStatus[];
+  chains: readonly ChainStatus[];
 }
 
 export interface TierChange {
@@ -110,7 +110,7 @@ export interface RiskBookView {
   /** Most endangered first (lowest health factor, insolvent before liquidatable). */
   endangered(maxHealthFactor: number, first: number): AccountListEntry[];
   system(): SystemRisk;
-  chains(): ChainStatus[];
+  chains(): readonly ChainStatus[];
   marks(): MarkPrice[];
   volatility(): VolatilityEstimate;
   runScenario(scenario: StressScenario): ScenarioResult;

@@ -20,10 +20,12 @@ async function accountThen(ctx: ApiContext, address: Hex, atArg: number) {
   const at = parseTime(atArg, "at", now);
   const risk = await ctx.book.accountAt(address, at);
   // Chain freshness at a past time is what the ledger rebuilt; the report's latencies carry it.
-  return risk ? formatAccount(risk, { now: at, chains: [] }, ctx.chainNames()) : null;
+  return risk ? formatAccount(risk, () => ({ now: at, chains: [] }), ctx.chainNames) : null;
 }
 
 export function accountNow(ctx: ApiContext, address: Hex) {
   const risk = ctx.book.account(address);
-  return risk ? formatAccount(risk, formatAsOf(ctx.book.asOf()), ctx.chainNames()) : null;
+  if (!risk) return null;
+  const asOf = ctx.book.asOf(); // the frame the report was computed in, formatted only when selected
+  return formatAccount(risk, () => formatAsOf(asOf), ctx.chainNames);
 }
