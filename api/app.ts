@@ -1,78 +1,39 @@
 /**
  * The HTTP app Ponder serves (src/api/index.ts re-exports it). Ponder adds /health, /ready,
- * /status and /metrics itself; this adds the risk API at /graphql (GraphiQL on GET, SSE
- * subscriptions), its metrics at /metrics/risk (and into Ponder's /metrics), and Ponder's built-in
- * store GraphQL at /store/graphql.
+ * /status and /metrics itself; this adds Ponder's built-in store GraphQL at /store/graphql and the
+ * risk API (api/riskApp.ts): /graphql (GraphiQL on GET, SSE subscriptions) and /metrics/risk.
  *
- * Every process that serves this app (`ponder start`, or each `ponder serve` replica) runs its own
- * risk book over the store it reads: nothing here assumes it is the indexing process.
+ * Ponder runs this file through vite-node, which rewrites every import into a property lookup on
+ * a module proxy. The risk API (book, risk core, resolvers) is imported natively instead, with
+ * tsx's `tsImport`: the same code answers an `account` query ~20% faster that way (bench/results/
+ * api.md). Only this file touches Ponder's virtual modules (`ponder:api`, `ponder:schema`); it
+ * hands `db` over. Each call of `tsImport` loads fresh modules, so `ponder dev` reloads still work.
+ * If the native import fails (an unsupported Node version), the API is loaded through vite-node
+ * like any other module, with a warning.
  */
-import { readFileSync } from "node:fs";
 import { db } from "ponder:api";
 import schema from "ponder:schema";
 import { graphql } from "ponder";
 import { Hono } from "hono";
-import { loadConfig, toRiskConfig } from "../config/index.js";
-import { XmarginError } from "../errors.js";
-import { createRiskBook, createSqlReader } from "./book/index.js";
-import { ponderRunner, ponderSchemaName } from "./book/ponderRunner.js";
-import { createApi, mountApi } from "./createApi.js";
-import { createLazyBook, type LazyBook } from "./lazyBook.js";
-import { redactUrlsInText } from "../config/redactUrl.js";
+import { tsImport } from "tsx/esm/api";
+
+type RiskAppModule = typeof import("./riskApp.js");
+
+async function loadRiskApp(): Promise<{ module: RiskAppModule; loadedBy: "node" | "vite-node" }> {
+  try {
+    return { module: (await tsImport("./riskApp.ts", import.meta.url)) as RiskAppModule, loadedBy: "node" };
+  } catch (error) {
+    console.warn(`[xmargin] loading the risk API natively failed (${error instanceof Error ? error.message : String(error)}); loading it through vite-node instead.`);
+    return { module: await import("./riskApp.js"), loadedBy: "vite-node" };
+  }
+}
 
 const app = new Hono();
 
 // The raw store: Ponder's built-in GraphQL over the store tables. `/graphql` is the risk API's.
 app.use("/store/graphql", graphql({ db, schema }));
 
-const config = loadConfig({ env: process.env, readFile: (path) => readFileSync(path, "utf8") });
-const riskConfig = toRiskConfig(config);
-
-// `ponder dev` reloads this module on change: stop the previous book so it does not keep polling.
-const holder = globalThis as { __xmarginBook?: LazyBook };
-void holder.__xmarginBook?.close();
-
-/**
- * Optional tuning of the book's background work (milliseconds; unset = the book's defaults):
- * XMARGIN_BOOK_POLL_MS (ledger poll), XMARGIN_BOOK_STRESS_MS (stress library). With ~100k accounts
- * the stress library takes hundreds of ms of the thread that also answers HTTP (run in slices).
- * Time alone re-prices accounts only when a chain's data lag crosses a step of risk.lagStepSeconds.
- */
-function msFromEnv(name: string): number | undefined {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return undefined;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) {
-    throw new XmarginError("CONFIG_INVALID", `${name} is '${raw}'; expected a whole number of milliseconds ≥ 0.`, { details: { name, value: raw } });
-  }
-  return value;
-}
-const bookTiming = {
-  pollIntervalMs: msFromEnv("XMARGIN_BOOK_POLL_MS"),
-  stressIntervalMs: msFromEnv("XMARGIN_BOOK_STRESS_MS"),
-};
-
-const storeReader = createSqlReader(ponderRunner(db), { schema: ponderSchemaName() });
-const book = createLazyBook({
-  // The book loads after Ponder's historical backfill (GET /ready): see LazyBookOptions.whenReady.
-  whenReady: () => storeReader.historicalReady(),
-  create: () =>
-    createRiskBook({
-      reader: storeReader,
-      config: riskConfig,
-      ...bookTiming,
-      onError: (error) => console.error("[xmargin risk book]", redactUrlsInText(error instanceof Error ? (error.stack ?? error.message) : String(error))),
-    }),
-  onError: (error, attempt) => {
-    if (attempt === 1 || attempt % 30 === 0) {
-      console.warn(`[xmargin risk book] load attempt ${attempt} failed, retrying: ${redactUrlsInText(error instanceof Error ? error.message : String(error))}`);
-    }
-  },
-});
-holder.__xmarginBook = book;
-
-const api = createApi({ book });
-mountApi(app, api);
-
+const { module, loadedBy } = await loadRiskApp();
+module.mountRiskApi(app, db, { loadedBy });
 
 export default app;

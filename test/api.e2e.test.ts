@@ -38,6 +38,7 @@ let pool: pg.Pool;
 let schema: string;
 let riskConfig: RiskConfig;
 let databaseUrl: string;
+const ponderLogs: string[] = [];
 
 async function gql(query: string, variables?: Record<string, unknown>): Promise<any> {
   return apiGraphql(ponder.url, query, variables);
@@ -155,7 +156,7 @@ beforeAll(async () => {
   sim = createSimulator({ deployment: devnet.deployment, chains: devnet.chains, accounts: 60, seed: 5 });
   await sim.run({ steps: 25 });
   ponder = cleanup.add(
-    await startPonder({ cwd: ROOT, configPath: devnet.configPath, schema, port: await freePort(), databaseUrl }),
+    await startPonder({ cwd: ROOT, configPath: devnet.configPath, schema, port: await freePort(), databaseUrl, log: (line) => void ponderLogs.push(line) }),
     (p) => p.stop(),
     "ponder",
   );
@@ -168,6 +169,13 @@ afterAll(async () => {
 });
 
 describe("risk API over HTTP against the devnet and a real Ponder process", () => {
+  test("default: Ponder runs the risk API as native Node modules, not through vite-node", () => {
+    expect(ponderLogs.filter((l) => l.includes("[xmargin] risk API mounted"))).toEqual([
+      "[xmargin] risk API mounted at /graphql (modules loaded by Node natively)",
+    ]);
+    expect(ponderLogs.some((l) => l.includes("loading the risk API natively failed"))).toBe(false);
+  });
+
   test("default: an account's health across three chains equals the risk core on the store's rows", async () => {
     // An account with items on every chain.
     const rows = await pool.query(
