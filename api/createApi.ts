@@ -12,6 +12,7 @@ import { createBookHub, type BookHub } from "./hub.js";
 import { createApiLogger } from "./logger.js";
 import { API_LIMITS, type ApiLimits } from "./limits.js";
 import { METRICS_CONTENT_TYPE, registerIntoPonder, renderMetrics, riskMetrics, type RiskMetric } from "./metrics.js";
+import { useCompiledExecution } from "./plugins/useCompiledExecution.js";
 import { useOperationLimits } from "./plugins/useOperationLimits.js";
 import { answerOnNode, nodeBindingsOf, takesNodePath, type NodeBindings } from "./nodePath.js";
 import { useTimeLimit } from "./plugins/useTimeLimit.js";
@@ -80,7 +81,8 @@ export function createApi(options: CreateApiOptions): XmarginApi {
     landingPage: false,
     batching: false,
     logging: options.logger ?? createApiLogger(production ? "error" : "warn"),
-    plugins: [useOperationLimits(limits), useTimeLimit(limits.requestTimeoutMs)],
+    // compiled execution first: the time limit wraps the compiled function
+    plugins: [useOperationLimits(limits), useCompiledExecution(), useTimeLimit(limits.requestTimeoutMs)],
   });
 
   const metrics = riskMetrics(options.book, hub);

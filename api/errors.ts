@@ -122,13 +122,18 @@ function hasCode(error: unknown): error is Error & { code: string } {
 
 function withPath(error: GraphQLError, from: unknown): GraphQLError {
   if (!isGraphQLError(from) || !from.path || error.path) return error;
-  return createGraphQLError(error.message, {
+  const located = createGraphQLError(error.message, {
     nodes: from.nodes,
     source: from.source,
     positions: from.positions,
     path: from.path,
     extensions: error.extensions,
   });
+  // compiled execution (graphql-jit) reports where the field is as `locations`, without AST nodes
+  if (located.locations === undefined && from.locations !== undefined && from.locations.length > 0) {
+    (located as { locations?: GraphQLError["locations"] }).locations = from.locations;
+  }
+  return located;
 }
 
 /** Details go to JSON: bigints become decimal strings. */

@@ -8,6 +8,20 @@ import { shortfallsResolver, stressLibraryResolver, stressResolver } from "./str
 import { subscriptionResolvers } from "./subscriptions.js";
 import { asOfResolver, bookStatsResolver, systemResolver } from "./system.js";
 
+/**
+ * Account fields formatAccount leaves as functions (computed only when selected). graphql-js calls
+ * a function-valued property by itself; compiled execution (graphql-jit) reads plain properties, so
+ * these are explicit resolvers for both.
+ */
+const ACCOUNT_LAZY_FIELDS = ["degradedReasons", "chains", "items", "positions", "liquidationPrices", "portfolioRequirementUsd", "marginEfficiency", "asOf"] as const;
+
+function lazyField(field: string) {
+  return (parent: Record<string, unknown>) => {
+    const value = parent[field];
+    return typeof value === "function" ? (value as () => unknown)() : value;
+  };
+}
+
 export const resolvers = {
   Decimal: DecimalScalar,
   BigInt: BigIntScalar,
@@ -25,6 +39,7 @@ export const resolvers = {
     bookStats: bookStatsResolver,
   },
   Subscription: subscriptionResolvers,
+  Account: Object.fromEntries(ACCOUNT_LAZY_FIELDS.map((field) => [field, lazyField(field)])),
   AccountSummary: { report: reportResolver },
   EndangeredAccount: { report: reportResolver, seizable: seizableResolver },
   ScenarioResult: { shortfalls: shortfallsResolver },
