@@ -128,37 +128,75 @@ function formatPosition(p: PositionRisk) {
 }
 
 /**
- * The full account report, grouped per chain as well as flat. Everything past the headline numbers
- * is a function: graphql-js calls it only when the query selects the field, so a query for the
- * tier and health factor does not format items, group chains or sum decimals.
+ * The full account report, grouped per chain as well as flat. The headline numbers are fields;
+ * everything else is a method that runs only when the query selects the field (api/resolvers/
+ * index.ts calls them), so a query for the tier and health factor does not format items, group
+ * chains or sum decimals. One object per request and no closures: this is the API's hot path.
  */
-export function formatAccount(risk: AccountRisk, asOf: () => GqlAsOf, chainNames: () => ReadonlyMap<ChainId, string>) {
-  let items: ReturnType<typeof formatItem>[] | undefined;
-  let positions: ReturnType<typeof formatPosition>[] | undefined;
-  const itemsOf = () => (items ??= risk.items.map(formatItem));
-  const positionsOf = () => (positions ??= risk.positions.map(formatPosition));
-  return {
-    address: risk.address,
-    tier: risk.tier,
-    healthFactor: risk.healthFactor,
-    maintenanceHealthUsd: risk.maintenanceHealthUsd,
-    initialHealthUsd: risk.initialHealthUsd,
-    equityUsd: risk.equityUsd,
-    collateralValueUsd: risk.collateralValueUsd,
-    debtValueUsd: risk.debtValueUsd,
-    degraded: risk.degraded,
-    degradedReasons: () => risk.degradedReasons.map(formatReason),
-    chains: () => chainsOf(risk, itemsOf(), positionsOf(), chainNames()),
-    items: itemsOf,
-    positions: positionsOf,
-    // the report itself computes these (liquidation prices, portfolio view) only when first read
-    liquidationPrices: () => risk.liquidationPrices,
-    grossRequirementUsd: risk.grossRequirementUsd,
-    portfolioRequirementUsd: () => risk.portfolioRequirementUsd,
-    marginEfficiency: () => risk.marginEfficiency,
-    chainIds: risk.chainIds,
-    asOf,
-  };
+export class FormattedAccount {
+  readonly address: string;
+  readonly tier: Tier;
+  readonly healthFactor: AccountRisk["healthFactor"];
+  readonly maintenanceHealthUsd: AccountRisk["maintenanceHealthUsd"];
+  readonly initialHealthUsd: AccountRisk["initialHealthUsd"];
+  readonly equityUsd: AccountRisk["equityUsd"];
+  readonly collateralValueUsd: AccountRisk["collateralValueUsd"];
+  readonly debtValueUsd: AccountRisk["debtValueUsd"];
+  readonly degraded: boolean;
+  readonly grossRequirementUsd: AccountRisk["grossRequirementUsd"];
+  readonly chainIds: AccountRisk["chainIds"];
+  private formattedItems: ReturnType<typeof formatItem>[] | undefined;
+  private formattedPositions: ReturnType<typeof formatPosition>[] | undefined;
+
+  constructor(
+    private readonly risk: AccountRisk,
+    /** the book's AsOf (formatted when selected), or an already formatted one (time travel) */
+    private readonly frame: AsOf | GqlAsOf,
+    private readonly chainNames: () => ReadonlyMap<ChainId, string>,
+  ) {
+    this.address = risk.address;
+    this.tier = risk.tier;
+    this.healthFactor = risk.healthFactor;
+    this.maintenanceHealthUsd = risk.maintenanceHealthUsd;
+    this.initialHealthUsd = risk.initialHealthUsd;
+    this.equityUsd = risk.equityUsd;
+    this.collateralValueUsd = risk.collateralValueUsd;
+    this.debtValueUsd = risk.debtValueUsd;
+    this.degraded = risk.degraded;
+    this.grossRequirementUsd = risk.grossRequirementUsd;
+    this.chainIds = risk.chainIds;
+  }
+
+  degradedReasons() {
+    return this.risk.degradedReasons.map(formatReason);
+  }
+  items() {
+    return (this.formattedItems ??= this.risk.items.map(formatItem));
+  }
+  positions() {
+    return (this.formattedPositions ??= this.risk.positions.map(formatPosition));
+  }
+  chains() {
+    return chainsOf(this.risk, this.items(), this.positions(), this.chainNames());
+  }
+  // the report itself computes these (liquidation prices, portfolio view) only when first read
+  liquidationPrices() {
+    return this.risk.liquidationPrices;
+  }
+  portfolioRequirementUsd() {
+    return this.risk.portfolioRequirementUsd;
+  }
+  marginEfficiency() {
+    return this.risk.marginEfficiency;
+  }
+  asOf(): GqlAsOf {
+    const frame = this.frame;
+    return frame.chains.length > 0 && "blockTimestamp" in frame.chains[0]! ? formatAsOf(frame as AsOf) : (frame as GqlAsOf);
+  }
+}
+
+export function formatAccount(risk: AccountRisk, frame: AsOf | GqlAsOf, chainNames: () => ReadonlyMap<ChainId, string>): FormattedAccount {
+  return new FormattedAccount(risk, frame, chainNames);
 }
 
 /** Items and positions per chain, with each chain's net value (collateral − debt at mark). */

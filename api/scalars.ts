@@ -36,9 +36,12 @@ export function serializeDecimal(value: unknown): string {
   throw new TypeError(`Decimal cannot represent ${typeof value} ${String(value)}; expected a decimal.js value, bigint or decimal string.`);
 }
 
+const NEGATIVE_ZERO_RE = /^-0(\.0*)?$/;
+
 /** "-0" and "-0.00" are "0"/"0.00": a sign on zero carries no information for a reader. */
 function normalize(s: string): string {
-  return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
+  // only "-0…" can be a signed zero: skip the regex for everything else (every leaf of every answer)
+  return s.charCodeAt(0) === 45 && s.charCodeAt(1) === 48 && NEGATIVE_ZERO_RE.test(s) ? s.slice(1) : s;
 }
 
 function parseDecimalInput(value: unknown): string {

@@ -2,7 +2,7 @@
 import type { Hex } from "../../risk/types.js";
 import { parseAddress, parseTime } from "../args.js";
 import type { ApiContext } from "../context.js";
-import { formatAccount, formatAsOf } from "../format.js";
+import { formatAccount } from "../format.js";
 
 export function accountResolver(
   _parent: unknown,
@@ -20,12 +20,12 @@ async function accountThen(ctx: ApiContext, address: Hex, atArg: number) {
   const at = parseTime(atArg, "at", now);
   const risk = await ctx.book.accountAt(address, at);
   // Chain freshness at a past time is what the ledger rebuilt; the report's latencies carry it.
-  return risk ? formatAccount(risk, () => ({ now: at, chains: [] }), ctx.chainNames) : null;
+  return risk ? formatAccount(risk, { now: at, chains: [] }, ctx.chainNames) : null;
 }
 
 export function accountNow(ctx: ApiContext, address: Hex) {
   const risk = ctx.book.account(address);
   if (!risk) return null;
-  const asOf = ctx.book.asOf(); // the frame the report was computed in, formatted only when selected
-  return formatAccount(risk, () => formatAsOf(asOf), ctx.chainNames);
+  // the frame the report was computed in (formatted only when selected)
+  return formatAccount(risk, ctx.book.asOf(), ctx.chainNames);
 }

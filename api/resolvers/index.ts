@@ -9,16 +9,16 @@ import { subscriptionResolvers } from "./subscriptions.js";
 import { asOfResolver, bookStatsResolver, systemResolver } from "./system.js";
 
 /**
- * Account fields formatAccount leaves as functions (computed only when selected). graphql-js calls
- * a function-valued property by itself; compiled execution (graphql-jit) reads plain properties, so
- * these are explicit resolvers for both.
+ * Account fields FormattedAccount (api/format.ts) computes only when selected, as methods.
+ * graphql-js calls a function-valued property by itself; compiled execution (graphql-jit) reads
+ * plain properties, so these are explicit resolvers for both.
  */
 const ACCOUNT_LAZY_FIELDS = ["degradedReasons", "chains", "items", "positions", "liquidationPrices", "portfolioRequirementUsd", "marginEfficiency", "asOf"] as const;
 
 function lazyField(field: string) {
   return (parent: Record<string, unknown>) => {
     const value = parent[field];
-    return typeof value === "function" ? (value as () => unknown)() : value;
+    return typeof value === "function" ? (value as () => unknown).call(parent) : value;
   };
 }
 
