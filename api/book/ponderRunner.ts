@@ -4,7 +4,7 @@
  * set search_path to the --schema). Statements go through `db.execute`, with parameters bound by
  * Drizzle (`sql.param`), never spliced into the text.
  *
- * Usage in api/app.ts:
+ * Usage in api/riskApp.ts (api/app.ts hands it `db` from "ponder:api"):
  *   import { db } from "ponder:api";
  *   const reader = createSqlReader(ponderRunner(db), { schema: ponderSchemaName() });
  */
