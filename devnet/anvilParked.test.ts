@@ -45,7 +45,7 @@ describe("classifyWaiting", () => {
 describe("messages", () => {
   it("describeReplacement redacts the RPC URL and names nonce, hashes and fees", () => {
     const m = describeReplacement({
-      rpcUrl: "https://eth-mainnet.g.alchemy.com/v2/SECRETKEY",
+      rpcUrl: "https://eth-mainnet.g.alchemy.com/v2/kQ3xW9vL2mN8pR5tY7uZ1aB4cD6eF0gH",
       from: "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc",
       nonce: 7n,
       oldHash: "0x01",
@@ -53,8 +53,8 @@ describe("messages", () => {
       parkedMs: 2100,
       fees: { maxFeePerGas: 2000n * GWEI, maxPriorityFeePerGas: 2n * GWEI },
     });
-    expect(m).not.toContain("SECRETKEY");
-    expect(m).toContain("https://eth-mainnet.g.alchemy.com/…");
+    expect(m).not.toContain("kQ3xW9vL2mN8pR5tY7uZ1aB4cD6eF0gH");
+    expect(m).toContain("https://eth-mainnet.g.alchemy.com/v2/***");
     expect(m).toContain("nonce 7");
     expect(m).toContain("2.1 s");
     expect(m).toContain("max fee 2000 gwei, tip 2 gwei");

@@ -11,7 +11,7 @@
  * underpriced), so at most one transaction per nonce can ever be mined.
  */
 import type { Address, Hex } from "viem";
-import { redactRpcUrl } from "./errors.js";
+import { redactUrl } from "../config/redactUrl.js";
 import { rpc, rpcBatchStrict } from "./rpc.js";
 
 /** One transaction as `txpool_content` lists it (the fields used here). */
@@ -108,7 +108,7 @@ export function describeReplacement(r: {
 }): string {
   const fee = "gasPrice" in r.fees ? `gas price ${gwei(r.fees.gasPrice)}` : `max fee ${gwei(r.fees.maxFeePerGas)}, tip ${gwei(r.fees.maxPriorityFeePerGas)}`;
   return (
-    `anvil at ${redactRpcUrl(r.rpcUrl)} parked tx ${r.oldHash} (from ${r.from}, nonce ${r.nonce}) in its queued pool for ` +
+    `anvil at ${redactUrl(r.rpcUrl)} parked tx ${r.oldHash} (from ${r.from}, nonce ${r.nonce}) in its queued pool for ` +
     `${(r.parkedMs / 1000).toFixed(1)} s at the account's next nonce; resent with the same nonce and doubled fees (${fee}) as ${r.newHash}`
   );
 }

@@ -15,7 +15,8 @@ import {
   VAULT_LIQUIDITY,
   type DevnetAsset,
 } from "./defaults.js";
-import { DeployError, redactRpcUrl } from "./errors.js";
+import { redactUrl } from "../config/redactUrl.js";
+import { DeployError } from "./errors.js";
 import { rpc, rpcBatch } from "./rpc.js";
 import { TxSender, type NonceScope, type QueuedTx } from "./txSender.js";
 
@@ -102,7 +103,7 @@ export async function sendAndConfirm(
   const queued: QueuedTx<string>[] = txs.map((t, i) => {
     const est = estimates[i]!;
     if (t.gas === undefined && !est.ok) {
-      throw new DeployError(`'${t.label}' would revert on ${redactRpcUrl(rpcUrl)}: ${est.error}`, { label: t.label });
+      throw new DeployError(`'${t.label}' would revert on ${redactUrl(rpcUrl)}: ${est.error}`, { label: t.label });
     }
     const gas = t.gas ?? (BigInt((est as { result: Hex }).result) * 12n) / 10n;
     return { from, to: t.to, data: t.data, value: t.value, gas, meta: t.label };
@@ -111,12 +112,12 @@ export async function sendAndConfirm(
   const { outcomes, inFlight } = await sender.send(queued);
   const refused = outcomes.find((o) => o.hash === null);
   if (refused) {
-    throw new DeployError(`'${refused.meta}' was refused by ${redactRpcUrl(rpcUrl)}: ${refused.error}`, { label: refused.meta });
+    throw new DeployError(`'${refused.meta}' was refused by ${redactUrl(rpcUrl)}: ${refused.error}`, { label: refused.meta });
   }
   await sender.confirm(inFlight, timeoutMs);
   return outcomes.map((o) => {
     if (o.error !== null || o.blockNumber === null) {
-      throw new DeployError(`'${o.meta}' reverted on ${redactRpcUrl(rpcUrl)} (tx ${o.hash})`, { label: o.meta, txHash: o.hash });
+      throw new DeployError(`'${o.meta}' reverted on ${redactUrl(rpcUrl)} (tx ${o.hash})`, { label: o.meta, txHash: o.hash });
     }
     return { blockNumber: o.blockNumber, contractAddress: o.contractAddress ? getAddress(o.contractAddress) : null };
   });

@@ -29,16 +29,3 @@ export class DeployError extends DevnetError {
   }
 }
 
-/**
- * An RPC URL safe to print: scheme, host and port only. Paths and query strings often embed API
- * keys (`https://eth-mainnet.g.alchemy.com/v2/<key>`), so they become `/…`.
- */
-export function redactRpcUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    const hasSecret = (u.pathname !== "/" && u.pathname !== "") || u.search !== "" || u.username !== "";
-    return `${u.protocol}//${u.host}${hasSecret ? "/…" : ""}`;
-  } catch {
-    return "<unparseable rpc url>";
-  }
-}

@@ -1,5 +1,6 @@
 /** A minimal JSON-RPC client over fetch (keep-alive), with batch requests for bulk traffic. */
-import { RpcError, redactRpcUrl } from "./errors.js";
+import { redactUrl } from "../config/redactUrl.js";
+import { RpcError } from "./errors.js";
 
 export interface RpcCall {
   method: string;
@@ -19,10 +20,10 @@ async function post(url: string, body: unknown): Promise<unknown> {
   try {
     res = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   } catch (cause) {
-    throw new RpcError(`RPC ${redactRpcUrl(url)} is unreachable; is the chain running?`, { rpc: redactRpcUrl(url) }, { cause });
+    throw new RpcError(`RPC ${redactUrl(url)} is unreachable; is the chain running?`, { rpc: redactUrl(url) }, { cause });
   }
   if (!res.ok) {
-    throw new RpcError(`RPC ${redactRpcUrl(url)} answered HTTP ${res.status}; expected 200`, { rpc: redactRpcUrl(url), status: res.status });
+    throw new RpcError(`RPC ${redactUrl(url)} answered HTTP ${res.status}; expected 200`, { rpc: redactUrl(url), status: res.status });
   }
   return res.json();
 }
@@ -31,8 +32,8 @@ async function post(url: string, body: unknown): Promise<unknown> {
 export async function rpc<T = unknown>(url: string, method: string, params: unknown[] = []): Promise<T> {
   const body = (await post(url, { jsonrpc: "2.0", id: nextId++, method, params })) as RpcResponse;
   if (body.error) {
-    throw new RpcError(`${method} failed on ${redactRpcUrl(url)}: ${body.error.message}`, {
-      rpc: redactRpcUrl(url),
+    throw new RpcError(`${method} failed on ${redactUrl(url)}: ${body.error.message}`, {
+      rpc: redactUrl(url),
       method,
       rpcCode: body.error.code,
       data: body.error.data,
@@ -53,8 +54,8 @@ export async function rpcBatch<T = unknown>(url: string, calls: RpcCall[]): Prom
     calls.map((c, i) => ({ jsonrpc: "2.0", id: first + i, method: c.method, params: c.params ?? [] })),
   )) as RpcResponse[] | RpcResponse;
   if (!Array.isArray(body)) {
-    throw new RpcError(`batch of ${calls.length} calls failed on ${redactRpcUrl(url)}: ${body.error?.message ?? "not an array"}`, {
-      rpc: redactRpcUrl(url),
+    throw new RpcError(`batch of ${calls.length} calls failed on ${redactUrl(url)}: ${body.error?.message ?? "not an array"}`, {
+      rpc: redactUrl(url),
     });
   }
   const byId = new Map(body.map((r) => [r.id, r]));
@@ -74,7 +75,7 @@ export async function rpcBatchStrict<T = unknown>(url: string, calls: RpcCall[],
     const results = await rpcBatch<T>(url, part);
     results.forEach((r, j) => {
       if (!r.ok) {
-        throw new RpcError(`${part[j]!.method} failed on ${redactRpcUrl(url)}: ${r.error}`, { rpc: redactRpcUrl(url), method: part[j]!.method });
+        throw new RpcError(`${part[j]!.method} failed on ${redactUrl(url)}: ${r.error}`, { rpc: redactUrl(url), method: part[j]!.method });
       }
       out.push(r.result);
     });

@@ -5,7 +5,7 @@
  *                          [--crash ETH:0.3]
  */
 import { intFlag, parseFlags } from "./args.js";
-import { redactRpcUrl } from "./errors.js";
+import { redactUrl } from "../config/redactUrl.js";
 import { readDeploymentFromConfigFile } from "./deploymentFromConfig.js";
 import { createSimulator } from "./simulator.js";
 import type { RiskyAsset } from "./prices.js";
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     accounts: intFlag(flags, "accounts", 300),
     actionsPerStep: flags["actions-per-step"] ? intFlag(flags, "actions-per-step", 12) : undefined,
   });
-  console.log(`simulating on ${chains.map((c) => `${c.name} ${redactRpcUrl(c.rpcUrl)}`).join(", ")}`);
+  console.log(`simulating on ${chains.map((c) => `${c.name} ${redactUrl(c.rpcUrl)}`).join(", ")}`);
   if (typeof flags.crash === "string") {
     const [asset, pct] = flags.crash.split(":");
     await sim.crash({ asset: asset === "all" ? "all" : (asset as RiskyAsset), pct: Number(pct) });

@@ -20,7 +20,8 @@ import { startChains, stopChains, type RunningChain } from "./chains.js";
 import { writeDevnetConfig } from "./config.js";
 import { DEFAULT_CHAINS } from "./defaults.js";
 import { deployDevnet } from "./deploy.js";
-import { DevnetError, redactRpcUrl } from "./errors.js";
+import { redactUrl } from "../config/redactUrl.js";
+import { DevnetError } from "./errors.js";
 import { startPonder, type PonderProcess } from "./ponderProcess.js";
 import { rpc } from "./rpc.js";
 import { createSimulator, type Simulator } from "./simulator.js";
@@ -158,7 +159,7 @@ async function main(): Promise<void> {
       console.log(`  chain ${c.name.padEnd(4)} id ${c.chainId}  ${c.rpcUrl}  (${spec.blockTimeSeconds}s blocks, pid ${c.pid})`);
     }
     console.log(`  config         ${configPath}`);
-    console.log(`  database       ${pgliteDir ? `PGlite ${pgliteDir}` : `Postgres ${redactRpcUrl(process.env.DATABASE_URL!)}`}`);
+    console.log(`  database       ${pgliteDir ? `PGlite ${pgliteDir}` : `Postgres ${redactUrl(process.env.DATABASE_URL!)}`}`);
     console.log(`  API            ${ponder.url}  (pid ${ponder.pid})`);
     console.log(`  GraphQL        ${ponder.url}/graphql`);
     console.log(`  store GraphQL  ${ponder.url}/store/graphql`);

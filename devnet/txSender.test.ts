@@ -10,7 +10,7 @@
 import type { Address, Hex } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startChains, stopChains, type RunningChain } from "./chains.js";
-import { redactRpcUrl } from "./errors.js";
+import { redactUrl } from "../config/redactUrl.js";
 import { rpc } from "./rpc.js";
 import { createNonceScope, TxSender, type InFlightTx, type NonceScope } from "./txSender.js";
 
@@ -106,7 +106,7 @@ describe("TxSender on anvil", () => {
     expect(logs).toHaveLength(1);
     expect(logs[0]).toContain(`nonce ${n + 1n}`);
     expect(logs[0]).toContain(originalHash);
-    expect(logs[0]).toContain(redactRpcUrl(url));
+    expect(logs[0]).toContain(redactUrl(url));
 
     // the sender's nonce bookkeeping is intact: its next transaction takes the next nonce
     const [next] = await sender.submit([transfer(from)], 20_000);

@@ -12,7 +12,8 @@
  */
 import type { Address, Hex } from "viem";
 import { describeGap, describeReplacement, inspectQueued, type ReplacementFees, type WaitingVerdict } from "./anvilParked.js";
-import { RpcError, redactRpcUrl } from "./errors.js";
+import { redactUrl } from "../config/redactUrl.js";
+import { RpcError } from "./errors.js";
 import { rpc, rpcBatch, rpcBatchStrict } from "./rpc.js";
 
 export interface QueuedTx<M> {
@@ -311,8 +312,8 @@ export class TxSender<M> {
         this.abandon(waiting);
         const notes = [...new Set(waiting.flatMap((p) => (p.waitingNote ? [p.waitingNote] : [])))];
         const why = notes.length > 0 ? `: ${notes.slice(0, 3).join("; ")}${notes.length > 3 ? `; and ${notes.length - 3} more` : ""}` : "; is the chain mining?";
-        throw new RpcError(`${waiting.length} transactions not mined within ${timeoutMs} ms on ${redactRpcUrl(this.rpcUrl)}${why}`, {
-          rpc: redactRpcUrl(this.rpcUrl),
+        throw new RpcError(`${waiting.length} transactions not mined within ${timeoutMs} ms on ${redactUrl(this.rpcUrl)}${why}`, {
+          rpc: redactUrl(this.rpcUrl),
           unmined: waiting.length,
           notes,
         });
