@@ -69,6 +69,14 @@ async function park(sender: TxSender<string>, scope: NonceScope, from: Address) 
   return sent;
 }
 
+/** A sender for one account with its own nonce scope, collecting what it logs. */
+function loggingSender(from: Address, stuckMs: number) {
+  const scope = createNonceScope();
+  const logs: string[] = [];
+  const sender = new TxSender<string>(url, false, 500, scope, { log: (m) => logs.push(m), stuckMs });
+  return { from, scope, logs, sender };
+}
+
 describe("TxSender on anvil", () => {
   it("default: batches from several accounts are mined with consecutive nonces and nothing is resent", async () => {
     const logs: string[] = [];
@@ -85,10 +93,7 @@ describe("TxSender on anvil", () => {
   });
 
   it("behavior: confirm replaces a transaction anvil parked, with the same nonce and higher fees, and logs it", async () => {
-    const from = ACCOUNTS[0]!;
-    const scope = createNonceScope();
-    const logs: string[] = [];
-    const sender = new TxSender<string>(url, false, 500, scope, { log: (m) => logs.push(m), stuckMs: 300 });
+    const { from, scope, logs, sender } = loggingSender(ACCOUNTS[0]!, 300);
     const { n, inFlight, originalHash } = await park(sender, scope, from);
     const original = (await txByHash(originalHash))!;
 
@@ -116,10 +121,7 @@ describe("TxSender on anvil", () => {
   });
 
   it("behavior: poll alone (the simulator's live loop) resolves a parked transaction", async () => {
-    const from = ACCOUNTS[1]!;
-    const scope = createNonceScope();
-    const logs: string[] = [];
-    const sender = new TxSender<string>(url, false, 500, scope, { log: (m) => logs.push(m), stuckMs: 300 });
+    const { from, scope, logs, sender } = loggingSender(ACCOUNTS[1]!, 300);
     const { n, inFlight } = await park(sender, scope, from);
     const tracked = inFlight[0]!;
 
@@ -138,10 +140,7 @@ describe("TxSender on anvil", () => {
   });
 
   it("behavior: a transaction behind a real nonce gap is not replaced, and the timeout names the gap", async () => {
-    const from = ACCOUNTS[2]!;
-    const scope = createNonceScope();
-    const logs: string[] = [];
-    const sender = new TxSender<string>(url, false, 500, scope, { log: (m) => logs.push(m), stuckMs: 200 });
+    const { from, scope, logs, sender } = loggingSender(ACCOUNTS[2]!, 200);
     const { n, inFlight, originalHash } = await sendAhead(sender, scope, from, 1n);
     try {
       await expect(sender.confirm(inFlight, 2_500)).rejects.toThrow(`waits in anvil's queued pool behind missing nonce ${n}`);

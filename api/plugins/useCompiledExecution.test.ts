@@ -12,10 +12,13 @@ import { resolvers } from "../resolvers/index.js";
 import { typeDefs } from "../schema/typeDefs.js";
 import { address, createWorld, standardScene, type World } from "../testing/fixture.js";
 import { parse } from "graphql/index.js";
+import type { CompiledQuery } from "graphql-jit";
 import { fieldNodesAt, useCompiledExecution } from "./useCompiledExecution.js";
 
 let world: World;
 const compilations: { name: string | null; compiled: boolean }[] = [];
+/** how many requests ran a compiled function (each compiled query's `query` is counted) */
+let compiledRuns = 0;
 
 function yogaFor(world: World, compiled: boolean, maxDocuments?: number) {
   const hub = createBookHub(world.book, { maxSubscriptions: 10, endangeredCap: 100 });
@@ -24,8 +27,18 @@ function yogaFor(world: World, compiled: boolean, maxDocuments?: number) {
     context: createContextFactory(world.book, hub, API_LIMITS),
     maskedErrors: { maskError: (error, message) => maskApiError(error, message, true) },
     logging: false,
-    plugins: compiled ? [useCompiledExecution({ maxDocuments, onCompile: (name, ok) => void compilations.push({ name, compiled: ok }) })] : [],
+    plugins: compiled ? [useCompiledExecution({ maxDocuments, onCompile: (name, query) => void compilations.push({ name, compiled: countRuns(query) }) })] : [],
   });
+}
+
+function countRuns(compiled: CompiledQuery | null): boolean {
+  if (compiled === null) return false;
+  const run = compiled.query;
+  compiled.query = (...args) => {
+    compiledRuns++;
+    return run(...args);
+  };
+  return true;
 }
 
 async function ask(yoga: ReturnType<typeof yogaFor>, query: string, variables?: Record<string, unknown>, operationName?: string) {
@@ -77,8 +90,12 @@ describe("useCompiledExecution", () => {
       [`{ accounts(first: 1000000) { totalCount } }`],
       [`query($n: Int) { accounts(first: $n) { totalCount } }`, { n: "x" }],
     ];
+    compiledRuns = 0;
     for (const [query, variables, operationName] of cases) {
+      const before = compiledRuns;
       const a = await ask(jit, query, variables, operationName);
+      // every case executes through its compiled function (variable errors run it, then graphql-js)
+      expect(compiledRuns, query).toBe(before + 1);
       const b = await ask(plain, query, variables, operationName);
       expect(a, query).toEqual(b);
     }
@@ -89,8 +106,10 @@ describe("useCompiledExecution", () => {
     compilations.length = 0;
     const jit = yogaFor(world, true, 2);
     const q = (n: number) => `{ n${n}: asOf { now } }`;
+    compiledRuns = 0;
     for (let i = 0; i < 3; i++) await ask(jit, q(1));
     expect(compilations).toEqual([{ name: null, compiled: true }]);
+    expect(compiledRuns).toBe(3);
     await ask(jit, q(2));
     await ask(jit, q(3)); // evicts q(1)
     await ask(jit, q(1));

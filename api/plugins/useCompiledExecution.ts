@@ -26,8 +26,8 @@ import type { Plugin } from "graphql-yoga";
 export interface CompiledExecutionOptions {
   /** how many compiled operations to keep (default 1,000) */
   maxDocuments?: number;
-  /** called after each compilation: whether graphql-jit compiled it (false: it runs on graphql-js) */
-  onCompile?: (operationName: string | null, compiled: boolean) => void;
+  /** called after each compilation with what graphql-jit made of it (null: it runs on graphql-js) */
+  onCompile?: (operationName: string | null, compiled: CompiledQuery | null) => void;
 }
 
 /** `null`: graphql-jit refused the document; it runs on graphql-js. */
@@ -54,7 +54,7 @@ export function useCompiledExecution(options: CompiledExecutionOptions = {}): Pl
       compiled = null;
     }
     perDocument.set(key, compiled);
-    options.onCompile?.(operationName ?? null, compiled !== null);
+    options.onCompile?.(operationName ?? null, compiled);
     order.push({ perDocument, key });
     if (order.length > maxDocuments) {
       const oldest = order.shift()!;
