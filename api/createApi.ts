@@ -14,7 +14,7 @@ import { API_LIMITS, type ApiLimits } from "./limits.js";
 import { METRICS_CONTENT_TYPE, registerIntoPonder, renderMetrics, riskMetrics, type RiskMetric } from "./metrics.js";
 import { useCompiledExecution } from "./plugins/useCompiledExecution.js";
 import { useOperationLimits } from "./plugins/useOperationLimits.js";
-import { answerOnNode, nodeBindingsOf, takesNodePath, type NodeBindings } from "./nodePath.js";
+import { answerOnNode, declaredBodyLength, nodeBindingsOf, takesNodePath, type NodeBindings } from "./nodePath.js";
 import { useTimeLimit } from "./plugins/useTimeLimit.js";
 import { resolvers } from "./resolvers/index.js";
 import { typeDefs } from "./schema/typeDefs.js";
@@ -134,12 +134,8 @@ function bodyTooLarge(max: number, got: string): Response {
 /** Refuses bodies above `max` bytes without reading more than `max` + one chunk. */
 async function limitBody(request: Request, max: number): Promise<Request | Response> {
   if (request.method !== "POST" || request.body === null) return request;
-  const declared = request.headers.get("content-length");
-  if (declared !== null) {
-    const n = Number(declared);
-    if (Number.isFinite(n) && n > max) return bodyTooLarge(max, String(n));
-    if (Number.isFinite(n)) return request;
-  }
+  const declared = declaredBodyLength(request.headers.get("content-length"));
+  if (declared !== null) return declared > max ? bodyTooLarge(max, String(declared)) : request;
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

@@ -150,8 +150,8 @@ export class FormattedAccount {
 
   constructor(
     private readonly risk: AccountRisk,
-    /** the book's AsOf (formatted when selected), or an already formatted one (time travel) */
-    private readonly frame: AsOf | GqlAsOf,
+    /** the frame the report was computed in (formatted when selected) */
+    private readonly frame: AsOf,
     private readonly chainNames: () => ReadonlyMap<ChainId, string>,
   ) {
     this.address = risk.address;
@@ -190,12 +190,11 @@ export class FormattedAccount {
     return this.risk.marginEfficiency;
   }
   asOf(): GqlAsOf {
-    const frame = this.frame;
-    return frame.chains.length > 0 && "blockTimestamp" in frame.chains[0]! ? formatAsOf(frame as AsOf) : (frame as GqlAsOf);
+    return formatAsOf(this.frame);
   }
 }
 
-export function formatAccount(risk: AccountRisk, frame: AsOf | GqlAsOf, chainNames: () => ReadonlyMap<ChainId, string>): FormattedAccount {
+export function formatAccount(risk: AccountRisk, frame: AsOf, chainNames: () => ReadonlyMap<ChainId, string>): FormattedAccount {
   return new FormattedAccount(risk, frame, chainNames);
 }
 

@@ -25,15 +25,20 @@ export function nodeBindingsOf(env: unknown): NodeBindings | null {
   return incoming instanceof IncomingMessage && outgoing instanceof ServerResponse ? { incoming, outgoing } : null;
 }
 
+/** A declared Content-Length as a byte count, or null when absent or not a whole number ≥ 0. */
+export function declaredBodyLength(header: string | null | undefined): number | null {
+  if (header === undefined || header === null) return null;
+  const length = Number(header);
+  return Number.isSafeInteger(length) && length >= 0 ? length : null;
+}
+
 /** Whether a request can be answered on the Node path (see the module comment). */
 export function takesNodePath(incoming: IncomingMessage, maxBodyBytes: number): boolean {
   if (incoming.method !== "POST") return false;
   const headers = incoming.headers;
   if (headers["transfer-encoding"] !== undefined) return false;
-  const declared = headers["content-length"];
-  if (declared === undefined) return false;
-  const length = Number(declared);
-  if (!Number.isSafeInteger(length) || length < 0 || length > maxBodyBytes) return false;
+  const length = declaredBodyLength(headers["content-length"]);
+  if (length === null || length > maxBodyBytes) return false;
   const accept = headers.accept;
   return accept === undefined || !accept.includes("text/event-stream");
 }

@@ -45,14 +45,6 @@ function benchAddress(i: number): Hex {
   return `0xbe0c${(i + 1).toString(16).padStart(36, "0")}` as Hex;
 }
 
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 250): Promise<T> {
-  return pollUntil(fn, timeoutMs, what, everyMs);
-}
-
-async function gql(url: string, query: string, variables?: Record<string, unknown>): Promise<any> {
-  return apiGraphql(url, query, variables);
-}
-
 function quantile(sorted: number[], q: number): number {
   if (sorted.length === 0) return NaN;
   const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
@@ -279,7 +271,7 @@ async function pushLatency(url: string, devnet: DevnetFixture, holder: Hex): Pro
           break;
         }
       }
-      const stats = await gql(url, "{ bookStats { lastUpdateMs } }");
+      const stats = await apiGraphql(url, "{ bookStats { lastUpdateMs } }");
       updateMs.push(Number(stats.bookStats.lastUpdateMs));
       await new Promise((r) => setTimeout(r, 300)); // pacing between ticks, not a wait for indexing
     }
@@ -389,19 +381,19 @@ async function main(): Promise<void> {
     ponder = await startPonder({ ...startOpts, port: await freePort() });
     const url = ponder.url;
     await ponder.waitCaughtUp(devnet.caughtUp, 300_000);
-    const stats = await waitFor(
-      "the risk book to load the generated accounts",
+    const stats = await pollUntil(
       async () => {
-        const d = await gql(url, "{ bookStats { accounts lastUpdateMs } }");
+        const d = await apiGraphql(url, "{ bookStats { accounts lastUpdateMs } }");
         return d.bookStats.accounts >= ACCOUNTS ? d.bookStats : null;
       },
       600_000,
+      "the risk book to load the generated accounts",
       1000,
     );
     const bookLoadS = (performance.now() - bookStart) / 1000;
     console.log(`    book holds ${stats.accounts} accounts (${bookLoadS.toFixed(1)} s after the restart)`);
-    const endangered = await gql(url, "{ endangeredAccounts(first: 100) { nodes { address } } system { accountsPerTier { safe marginCall liquidatable insolvent } } }");
-    const sample = await gql(url, `{ account(address: "${generated.addresses[0]}") { tier healthFactor collateralValueUsd debtValueUsd degraded degradedReasons { message } } }`);
+    const endangered = await apiGraphql(url, "{ endangeredAccounts(first: 100) { nodes { address } } system { accountsPerTier { safe marginCall liquidatable insolvent } } }");
+    const sample = await apiGraphql(url, `{ account(address: "${generated.addresses[0]}") { tier healthFactor collateralValueUsd debtValueUsd degraded degradedReasons { message } } }`);
     console.log(`    tiers ${JSON.stringify(endangered.system.accountsPerTier)}; endangered (HF < 1.1) listed: ${endangered.endangeredAccounts.nodes.length}; sample ${JSON.stringify(sample.account)}`);
     if (endangered.endangeredAccounts.nodes.length < 100) {
       throw new Error(`Only ${endangered.endangeredAccounts.nodes.length} endangered accounts: the generated book should have ~11% below HF 1.1; the endangeredAccounts measurement would be meaningless.`);
