@@ -1,15 +1,13 @@
 /**
- * The HTTP app Ponder serves (src/api/index.ts re-exports it). Ponder adds /health, /ready,
- * /status and /metrics itself; this adds Ponder's built-in store GraphQL at /store/graphql and the
- * risk API (api/riskApp.ts): /graphql (GraphiQL on GET, SSE subscriptions) and /metrics/risk.
+ * The HTTP app Ponder serves (src/api/index.ts re-exports it), in the indexing thread. It keeps
+ * only what must live there: Ponder's built-in store GraphQL at /store/graphql (beside /health,
+ * /ready, /status and /metrics, which Ponder adds). The risk API runs in the serving worker
+ * (api/serving/): its own thread and heap cap, its own HTTP listener on XMARGIN_API_PORT
+ * (default 4000, bound to 127.0.0.1), which also forwards Ponder's routes, so one URL serves all.
  *
- * Ponder runs this file through vite-node, which rewrites every import into a property lookup on
- * a module proxy. The risk API (book, risk core, resolvers) is imported natively instead, with
- * tsx's `tsImport`: the same code answers an `account` query ~20% faster that way (bench/results/
- * api.md). Only this file touches Ponder's virtual modules (`ponder:api`, `ponder:schema`); it
- * hands `db` over. Each call of `tsImport` loads fresh modules, so `ponder dev` reloads still work.
- * If the native import fails (an unsupported Node version), the API is loaded through vite-node
- * like any other module, with a warning.
+ * Ponder runs this file through vite-node; the supervisor is imported natively with tsx's
+ * `tsImport` (its worker loads the risk API natively too). Only this file touches Ponder's
+ * virtual modules (`ponder:api`, `ponder:schema`).
  */
 import { db } from "ponder:api";
 import schema from "ponder:schema";
@@ -17,23 +15,14 @@ import { graphql } from "ponder";
 import { Hono } from "hono";
 import { tsImport } from "tsx/esm/api";
 
-type RiskAppModule = typeof import("./riskApp.js");
-
-async function loadRiskApp(): Promise<{ module: RiskAppModule; loadedBy: "node" | "vite-node" }> {
-  try {
-    return { module: (await tsImport("./riskApp.ts", import.meta.url)) as RiskAppModule, loadedBy: "node" };
-  } catch (error) {
-    console.warn(`[xmargin] loading the risk API natively failed (${error instanceof Error ? error.message : String(error)}); loading it through vite-node instead.`);
-    return { module: await import("./riskApp.js"), loadedBy: "vite-node" };
-  }
-}
+type FromPonder = typeof import("./serving/fromPonder.js");
 
 const app = new Hono();
 
 // The raw store: Ponder's built-in GraphQL over the store tables. `/graphql` is the risk API's.
 app.use("/store/graphql", graphql({ db, schema }));
 
-const { module, loadedBy } = await loadRiskApp();
-module.mountRiskApi(app, db, { loadedBy });
+const serving = (await tsImport("./serving/fromPonder.ts", import.meta.url)) as FromPonder;
+serving.startServingInPonder(db);
 
 export default app;

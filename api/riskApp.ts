@@ -1,9 +1,10 @@
 /**
- * The risk API for Ponder's HTTP app: the risk book over Ponder's store, its GraphQL API at
- * /graphql and its metrics. api/app.ts (which Ponder loads through vite-node) imports this module
- * natively (see there), so the hot path of every request runs as plain Node ESM.
+ * The risk API on a Hono app: the risk book over the store, its GraphQL API at /graphql and its
+ * metrics at /metrics/risk. The serving worker (api/serving/worker.ts) mounts it on its own HTTP
+ * server, off the indexing thread; it reads the store through the `SqlRunner` it is given (its
+ * own Postgres pool, or the SQL bridge to the indexing thread's PGlite).
  *
- * Every process that mounts it (`ponder start`, or each `ponder serve` replica) runs its own risk
+ * Every process that runs it (`ponder start`, or each `ponder serve` replica) has its own risk
  * book over the store it reads: nothing here assumes it is the indexing process.
  */
 import { readFileSync } from "node:fs";
@@ -11,19 +12,17 @@ import type { Hono } from "hono";
 import { loadConfig, toRiskConfig } from "../config/index.js";
 import { redactUrlsInText } from "../config/redactUrl.js";
 import { XmarginError } from "../errors.js";
-import { createRiskBook, createSqlReader } from "./book/index.js";
-import { ponderRunner, ponderSchemaName } from "./book/ponderRunner.js";
-import { createApi, mountApi } from "./createApi.js";
+import { createRiskBook, createSqlReader, type RiskBook, type SqlRunner } from "./book/index.js";
+import { createApi, mountApi, type XmarginApi } from "./createApi.js";
 import { createLazyBook, type LazyBook } from "./lazyBook.js";
 
 /**
  * Optional tuning of the book's background work (milliseconds; unset = the book's defaults):
- * XMARGIN_BOOK_POLL_MS (ledger poll), XMARGIN_BOOK_STRESS_MS (stress library). With ~100k accounts
- * the stress library takes hundreds of ms of the thread that also answers HTTP (run in slices).
- * Time alone re-prices accounts only when a chain's data lag crosses a step of risk.lagStepSeconds.
+ * XMARGIN_BOOK_POLL_MS (ledger poll; with commit notifications only a fallback),
+ * XMARGIN_BOOK_STRESS_MS (stress library).
  */
-function msFromEnv(name: string): number | undefined {
-  const raw = process.env[name];
+export function msFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
+  const raw = env[name];
   if (raw === undefined || raw === "") return undefined;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
@@ -32,43 +31,66 @@ function msFromEnv(name: string): number | undefined {
   return value;
 }
 
-/**
- * Mounts /graphql and /metrics/risk on `app`, answering from a risk book over Ponder's `db`.
- * `loadedBy` says how api/app.ts loaded this module; it is logged once.
- */
-export function mountRiskApi(app: Hono, db: unknown, { loadedBy = "node" }: { loadedBy?: "node" | "vite-node" } = {}): void {
-  const config = loadConfig({ env: process.env, readFile: (path) => readFileSync(path, "utf8") });
+export interface RiskApiOptions {
+  /** Runs SQL against the store (Postgres pool, or the bridge to the indexing thread). */
+  runner: SqlRunner;
+  /** The Postgres schema Ponder writes (`--schema`). */
+  schema: string;
+  /**
+   * True when committed checkpoints are pushed (the book's own poll is then only a fallback,
+   * default 1000 ms instead of 100 ms).
+   */
+  commitsPushed?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RiskApi {
+  api: XmarginApi;
+  book: LazyBook;
+  /** Brings the book up to the store's latest committed checkpoint (coalesce the calls). */
+  sync(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Mounts /graphql and /metrics/risk on `app`, answering from a risk book over the store. */
+export function mountRiskApi(app: Hono, options: RiskApiOptions): RiskApi {
+  const env = options.env ?? process.env;
+  const config = loadConfig({ env, readFile: (path) => readFileSync(path, "utf8") });
   const riskConfig = toRiskConfig(config);
+  const pollIntervalMs = msFromEnv(env, "XMARGIN_BOOK_POLL_MS") ?? (options.commitsPushed ? 1000 : undefined);
+  const stressIntervalMs = msFromEnv(env, "XMARGIN_BOOK_STRESS_MS");
 
-  // `ponder dev` reloads api/app.ts (and with it this module) on change: stop the previous book so it does not keep polling.
-  const holder = globalThis as { __xmarginBook?: LazyBook };
-  void holder.__xmarginBook?.close();
-
-  const bookTiming = {
-    pollIntervalMs: msFromEnv("XMARGIN_BOOK_POLL_MS"),
-    stressIntervalMs: msFromEnv("XMARGIN_BOOK_STRESS_MS"),
-  };
-
-  const storeReader = createSqlReader(ponderRunner(db), { schema: ponderSchemaName() });
+  const storeReader = createSqlReader(options.runner, { schema: options.schema });
+  let current: RiskBook | null = null;
   const book = createLazyBook({
     // The book loads after Ponder's historical backfill (GET /ready): see LazyBookOptions.whenReady.
     whenReady: () => storeReader.historicalReady(),
     create: () =>
-      createRiskBook({
+      (current = createRiskBook({
         reader: storeReader,
         config: riskConfig,
-        ...bookTiming,
+        pollIntervalMs,
+        stressIntervalMs,
         onError: (error) => console.error("[xmargin risk book]", redactUrlsInText(error instanceof Error ? (error.stack ?? error.message) : String(error))),
-      }),
+      })),
     onError: (error, attempt) => {
       if (attempt === 1 || attempt % 30 === 0) {
         console.warn(`[xmargin risk book] load attempt ${attempt} failed, retrying: ${redactUrlsInText(error instanceof Error ? error.message : String(error))}`);
       }
     },
   });
-  holder.__xmarginBook = book;
 
   const api = createApi({ book });
-  mountApi(app, api);
-  console.info(`[xmargin] risk API mounted at /graphql (modules loaded by ${loadedBy === "node" ? "Node natively" : "vite-node"})`);
+  mountApi(app, api, { intoPonderRegistry: false });
+  return {
+    api,
+    book,
+    async sync() {
+      if (current !== null && book.current() === current) await current.sync();
+    },
+    async close() {
+      api.close();
+      await book.close();
+    },
+  };
 }

@@ -11,6 +11,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { redactUrl, redactUrlsInText } from "../config/redactUrl.js";
+import { freePort } from "./ports.js";
 import { XmarginError } from "../errors.js";
 
 export class PonderProcessError extends XmarginError {
@@ -48,8 +49,17 @@ export interface StartPonderOptions {
   configPath?: string;
   /** Database schema name (`--schema`), required by `ponder start` also with PGlite. */
   schema: string;
-  /** Port to ask for. Ponder moves to the next free one when taken; see `strictPort`. */
+  /**
+   * The public port. With the risk API (a project that has api/serving/, see `serving`) the
+   * serving worker listens here and Ponder itself on a free internal port; otherwise Ponder
+   * listens here. Either moves to the next free port when taken; see `strictPort`.
+   */
   port: number;
+  /**
+   * Whether the app runs xmargin's serving worker (api/serving/): its "risk API listening" line
+   * gives the public port. Default: when `cwd` holds api/serving/workerEntry.mjs.
+   */
+  serving?: boolean;
   /** Postgres connection string (env DATABASE_URL). Without it PGlite is used. */
   databaseUrl?: string;
   /** PGlite directory (env XMARGIN_PGLITE_DIR). Use a fresh one per run: Ponder's RPC cache is keyed by chain id. */
@@ -157,6 +167,8 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
   const hostname = options.hostname ?? "127.0.0.1";
   const tailLines = options.tailLines ?? 200;
   const tail: string[] = [];
+  const serving = options.serving ?? existsSync(path.join(options.cwd, "api/serving/workerEntry.mjs"));
+  const ponderPort = serving ? await freePort() : options.port;
   const args = [
     ponderBin(options.cwd),
     "--log-format",
@@ -168,7 +180,7 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
     "--schema",
     options.schema,
     "--port",
-    String(options.port),
+    String(ponderPort),
     "--hostname",
     hostname,
   ];
@@ -185,6 +197,11 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
   for (const [k, v] of Object.entries(options.env ?? {})) {
     if (v === undefined) delete env[k];
     else env[k] = v;
+  }
+  if (serving) {
+    env.XMARGIN_API_PORT = String(options.port);
+    env.XMARGIN_API_HOST = hostname;
+    env.XMARGIN_API_STRICT_PORT = options.strictPort ? "true" : "false";
   }
   const heapMb = ponderHeapMb(env.XMARGIN_PONDER_HEAP_MB);
   if (heapMb > 0 && !/--max-old-space-size/.test(env.NODE_OPTIONS ?? "")) {
@@ -203,6 +220,7 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
 
   let boundPort: number | undefined;
   let portMoved = false;
+  let listenFailure: string | undefined;
   let exitedFlag = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once("exit", (code, signal) => {
@@ -220,7 +238,14 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
     const line = redact ? redactUrlsInText(raw) : raw;
     tail.push(line);
     if (tail.length > tailLines) tail.shift();
-    if (line.startsWith("{")) {
+    if (serving) {
+      const listening = /\[xmargin\] risk API listening on http:\/\/\S+:(\d+)/.exec(line);
+      if (listening) {
+        boundPort = Number(listening[1]);
+        if (boundPort !== options.port) portMoved = true;
+      }
+      if (line.includes("[xmargin] risk API could not listen")) listenFailure = line;
+    } else if (line.startsWith("{")) {
       try {
         const entry = JSON.parse(line) as { msg?: string; port?: number };
         if (entry.msg === "Created HTTP server" && typeof entry.port === "number") boundPort = entry.port;
@@ -273,6 +298,9 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
           `ponder exited before serving /health (code ${code}, signal ${signal}). Last log lines:\n${logTail()}`,
           { code, signal },
         );
+      }
+      if (listenFailure !== undefined) {
+        throw new PonderProcessError(`the risk API could not listen on port ${options.port}: ${listenFailure}`, { requested: options.port });
       }
       if (options.strictPort && portMoved) {
         throw new PonderProcessError(

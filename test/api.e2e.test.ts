@@ -169,11 +169,16 @@ afterAll(async () => {
 });
 
 describe("risk API over HTTP against the devnet and a real Ponder process", () => {
-  test("default: Ponder runs the risk API as native Node modules, not through vite-node", () => {
-    expect(ponderLogs.filter((l) => l.includes("[xmargin] risk API mounted"))).toEqual([
-      "[xmargin] risk API mounted at /graphql (modules loaded by Node natively)",
+  test("default: the risk API runs in the serving worker, on the public port, Ponder's routes beside it", async () => {
+    expect(ponderLogs.filter((l) => l.includes("[xmargin] risk API listening"))).toEqual([
+      `[xmargin] risk API listening on ${ponder.url} (serving worker, heap cap 768 MB)`,
     ]);
-    expect(ponderLogs.some((l) => l.includes("loading the risk API natively failed"))).toBe(false);
+    // Ponder's own routes answer on the same URL (forwarded to the indexing thread).
+    const status = (await (await fetch(`${ponder.url}/status`)).json()) as Record<string, { id: number }>;
+    expect(Object.values(status).map((s) => s.id).sort()).toEqual(devnet.chains.map((c) => c.chainId).sort());
+    const metrics = await (await fetch(`${ponder.url}/metrics`)).text();
+    expect(metrics).toContain("ponder_indexing_completed_events");
+    expect(metrics).toContain("xmargin_");
   });
 
   test("default: an account's health across three chains equals the risk core on the store's rows", async () => {
@@ -203,9 +208,10 @@ describe("risk API over HTTP against the devnet and a real Ponder process", () =
 
   test("behavior: a `ponder serve` replica runs its own book and answers the same numbers", async () => {
     const port = await freePort();
-    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/ponder/dist/esm/bin/ponder.js"), "serve", "--schema", schema, "--port", String(port), "--hostname", "127.0.0.1"], {
+    const ponderPort = await freePort();
+    const child = spawn(process.execPath, [path.join(ROOT, "node_modules/ponder/dist/esm/bin/ponder.js"), "serve", "--schema", schema, "--port", String(ponderPort), "--hostname", "127.0.0.1"], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: databaseUrl, XMARGIN_CONFIG: devnet.configPath, PONDER_TELEMETRY_DISABLED: "true" },
+      env: { ...process.env, DATABASE_URL: databaseUrl, XMARGIN_CONFIG: devnet.configPath, PONDER_TELEMETRY_DISABLED: "true", XMARGIN_API_PORT: String(port), XMARGIN_API_STRICT_PORT: "true" },
       detached: true,
       stdio: "ignore",
     });

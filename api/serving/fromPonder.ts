@@ -1,0 +1,46 @@
+/**
+ * Starts the serving worker from inside a Ponder process (api/app.ts calls it once per API build).
+ * Everything Ponder-specific is read here, from the globals Ponder sets for its API build: the
+ * schema (`--schema`), the database (PGlite instance or Postgres connection string) and, once its
+ * server listens, its port. A `ponder dev` reload stops the previous worker first.
+ */
+import { ponderRunner } from "../book/ponderRunner.js";
+import { BookError } from "../book/errors.js";
+import type { PgliteLike } from "./commitFeed.js";
+import type { StoreAccess } from "./protocol.js";
+import { servingSettings } from "./settings.js";
+import { superviseServing, type Supervisor } from "./supervisor.js";
+
+interface PonderGlobals {
+  PONDER_NAMESPACE_BUILD?: { schema?: string };
+  PONDER_DATABASE?: { driver?: { dialect?: string; instance?: PgliteLike } };
+  PONDER_PRE_BUILD?: { databaseConfig?: { kind?: string; poolConfig?: { connectionString?: string } } };
+  PONDER_COMMON?: { metrics?: { port?: number } };
+  __xmarginServing?: Supervisor;
+}
+
+export function startServingInPonder(db: unknown, env: NodeJS.ProcessEnv = process.env): Supervisor {
+  const g = globalThis as PonderGlobals;
+  const schema = g.PONDER_NAMESPACE_BUILD?.schema;
+  if (typeof schema !== "string" || schema === "") {
+    throw new BookError("BOOK_INVALID_SCHEMA", "No Ponder schema is set in this process. Run the API under `ponder start --schema NAME` or `ponder serve --schema NAME`.");
+  }
+  const settings = servingSettings(env);
+  const driver = g.PONDER_DATABASE?.driver;
+  const connectionString = g.PONDER_PRE_BUILD?.databaseConfig?.poolConfig?.connectionString;
+  const pglite = driver?.dialect === "pglite" ? driver.instance : undefined;
+  // Over Postgres the worker connects itself; otherwise it reads through the indexing thread.
+  const store: StoreAccess = pglite === undefined && typeof connectionString === "string" ? { kind: "postgres", connectionString } : { kind: "pglite" };
+
+  void g.__xmarginServing?.stop();
+  const supervisor = superviseServing({
+    settings,
+    schema,
+    store,
+    runner: store.kind === "pglite" ? ponderRunner(db) : undefined,
+    pglite,
+    ponderPort: () => g.PONDER_COMMON?.metrics?.port,
+  });
+  g.__xmarginServing = supervisor;
+  return supervisor;
+}
