@@ -15,7 +15,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import pg from "pg";
 import { pgRunner, type SqlRunner } from "../book/reader.js";
-import { mountRiskApi } from "../riskApp.js";
+import type { RiskApi } from "../riskApp.js";
 import { coalesce, listenPostgres } from "./commitFeed.js";
 import { mountPonderProxy } from "./ponderProxy.js";
 import { bridgeRunner } from "./sqlBridge.js";
@@ -44,11 +44,23 @@ if (data.store.kind === "postgres") {
   runner = bridgeRunner(port, { timeoutMs: data.sqlTimeoutMs });
 }
 
+// The port comes up first with Ponder's routes; the risk API (a large module graph) is loaded
+// after it and answers NOT_READY until then.
+let risk: RiskApi | null = null;
+let riskApp: Hono | null = null;
 const app = new Hono();
-const risk = mountRiskApi(app, { runner, schema: data.schema, commitsPushed: true });
-mountPonderProxy(app, { target: () => ponderBase, extraMetrics: () => risk.api.metricsText() });
+mountPonderProxy(app, { target: () => ponderBase, extraMetrics: async () => (risk === null ? "" : risk.api.metricsText()) });
+app.all("*", (c) => {
+  if (riskApp !== null) return riskApp.fetch(c.req.raw, c.env);
+  return new Response(JSON.stringify({ errors: [{ message: "The risk API is starting; retry in a moment.", extensions: { code: "NOT_READY", http: { status: 503 } } }] }), {
+    status: 503,
+    headers: { "content-type": "application/json; charset=utf-8", "retry-after": "1" },
+  });
+});
 
-const onCommit = coalesce(() => risk.sync());
+const onCommit = coalesce(async () => {
+  await risk?.sync();
+});
 const postgresCommits =
   data.store.kind === "postgres"
     ? listenPostgres({
@@ -94,9 +106,17 @@ async function listen(): Promise<void> {
 async function shutdown(): Promise<void> {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await postgresCommits?.close();
-  await risk.close();
+  await risk?.close();
   await pool?.end().catch(() => undefined);
   process.exit(0);
 }
 
+async function loadRiskApi(): Promise<void> {
+  const { mountRiskApi } = await import("../riskApp.js");
+  const inner = new Hono();
+  risk = mountRiskApi(inner, { runner, schema: data.schema, commitsPushed: true });
+  riskApp = inner;
+}
+
 await listen();
+await loadRiskApi();
