@@ -4,6 +4,8 @@
  * schema (`--schema`), the database (PGlite instance or Postgres connection string) and, once its
  * server listens, its port. A `ponder dev` reload stops the previous worker first.
  */
+import { readFileSync } from "node:fs";
+import { loadConfig } from "../../config/index.js";
 import { ponderRunner } from "../book/ponderRunner.js";
 import { BookError } from "../book/errors.js";
 import type { PgliteLike } from "./commitFeed.js";
@@ -25,7 +27,8 @@ export function startServingInPonder(db: unknown, env: NodeJS.ProcessEnv = proce
   if (typeof schema !== "string" || schema === "") {
     throw new BookError("BOOK_INVALID_SCHEMA", "No Ponder schema is set in this process. Run the API under `ponder start --schema NAME` or `ponder serve --schema NAME`.");
   }
-  const settings = servingSettings(env);
+  const config = loadConfig({ env, readFile: (file) => readFileSync(file, "utf8") });
+  const settings = servingSettings(env, { port: config.api.port });
   const driver = g.PONDER_DATABASE?.driver;
   const connectionString = g.PONDER_PRE_BUILD?.databaseConfig?.poolConfig?.connectionString;
   const pglite = driver?.dialect === "pglite" ? driver.instance : undefined;

@@ -17,6 +17,11 @@ describe("servingSettings", () => {
     });
   });
 
+  test("behavior: the config's api.port is the default, the environment overrides it", () => {
+    expect(servingSettings({}, { port: 4100 }).port).toBe(4100);
+    expect(servingSettings({ XMARGIN_API_PORT: "4200" }, { port: 4100 }).port).toBe(4200);
+  });
+
   test("behavior: every bad variable reported at once, with what would be accepted", () => {
     let message = "";
     try {
