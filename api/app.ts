@@ -23,6 +23,6 @@ const app = new Hono();
 app.use("/store/graphql", graphql({ db, schema }));
 
 const serving = (await tsImport("./serving/fromPonder.ts", import.meta.url)) as FromPonder;
-serving.startServingInPonder(db);
+await serving.startServingInPonder(db);
 
 export default app;

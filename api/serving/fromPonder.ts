@@ -21,7 +21,7 @@ interface PonderGlobals {
   __xmarginServing?: Supervisor;
 }
 
-export function startServingInPonder(db: unknown, env: NodeJS.ProcessEnv = process.env): Supervisor {
+export async function startServingInPonder(db: unknown, env: NodeJS.ProcessEnv = process.env): Promise<Supervisor> {
   const g = globalThis as PonderGlobals;
   const schema = g.PONDER_NAMESPACE_BUILD?.schema;
   if (typeof schema !== "string" || schema === "") {
@@ -35,7 +35,7 @@ export function startServingInPonder(db: unknown, env: NodeJS.ProcessEnv = proce
   // Over Postgres the worker connects itself; otherwise it reads through the indexing thread.
   const store: StoreAccess = pglite === undefined && typeof connectionString === "string" ? { kind: "postgres", connectionString } : { kind: "pglite" };
 
-  void g.__xmarginServing?.stop();
+  await g.__xmarginServing?.stop(); // a `ponder dev` reload: free the port first
   const supervisor = superviseServing({
     settings,
     schema,
