@@ -10,6 +10,7 @@
  * checkpoints itself; over PGlite (which lives in the indexing thread) it sends its SQL over the
  * SQL bridge and receives the commit notifications the supervisor forwards.
  */
+import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
@@ -49,7 +50,7 @@ if (data.store.kind === "postgres") {
 let risk: RiskApi | null = null;
 let riskApp: Hono | null = null;
 const app = new Hono();
-mountPonderProxy(app, { target: () => ponderBase, extraMetrics: async () => (risk === null ? "" : risk.api.metricsText()) });
+mountPonderProxy(app, { target: () => ponderBase, extraMetrics: async () => servingMetricsText() + (risk === null ? "" : await risk.api.metricsText()) });
 app.all("*", (c) => {
   if (riskApp !== null) return riskApp.fetch(c.req.raw, c.env);
   return new Response(JSON.stringify({ errors: [{ message: "The risk API is starting; retry in a moment.", extensions: { code: "NOT_READY", http: { status: 503 } } }] }), {
@@ -109,6 +110,20 @@ async function shutdown(): Promise<void> {
   await risk?.close();
   await pool?.end().catch(() => undefined);
   process.exit(0);
+}
+
+/** The serving worker's own heap (not the process's): what XMARGIN_API_HEAP_MB caps. */
+function servingMetricsText(): string {
+  const heap = getHeapStatistics();
+  return [
+    "# HELP xmargin_serving_heap_used_bytes V8 heap in use by the serving worker thread.",
+    "# TYPE xmargin_serving_heap_used_bytes gauge",
+    `xmargin_serving_heap_used_bytes ${heap.used_heap_size}`,
+    "# HELP xmargin_serving_heap_limit_bytes V8 heap limit of the serving worker thread.",
+    "# TYPE xmargin_serving_heap_limit_bytes gauge",
+    `xmargin_serving_heap_limit_bytes ${heap.heap_size_limit}`,
+    "",
+  ].join("\n");
 }
 
 async function loadRiskApi(): Promise<void> {
