@@ -150,8 +150,15 @@ interface RunResult {
   finalLagBlocks: Record<string, number>;
 }
 
+/** Ponder's /metrics; a busy machine can make one scrape take many seconds, so up to 3 tries of 30 s. */
 async function metricsOf(ponder: PonderProcess): Promise<MetricSample[]> {
-  return parseMetrics(await (await fetch(`${ponder.url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text());
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return parseMetrics(await (await fetch(`${ponder.url}/metrics`, { signal: AbortSignal.timeout(30_000) })).text());
+    } catch (e) {
+      if (attempt >= 3) throw new Error(`${ponder.url}/metrics did not answer in 3 tries of 30 s`, { cause: e });
+    }
+  }
 }
 
 function delta(end: MetricSample[], start: MetricSample[], name: string): number {
