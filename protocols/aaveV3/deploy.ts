@@ -212,7 +212,9 @@ export async function deployAaveMarket(rpcUrl: string, opts: AaveMarketOptions):
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const client = createPublicClient({ transport: http(rpcUrl) });
   const chainId = await client.getChainId();
-  const sender = new TxSender<string>(rpcUrl, false, 500, undefined, { maxFeePerGas: null });
+  // Fee cap set explicitly (TxSender's default): with the node filling it in at send time, a cap
+  // below the base fee after a few heavy deployment blocks leaves transactions pending for good.
+  const sender = new TxSender<string>(rpcUrl, false);
   let nonce = BigInt(await rpc<Hex>(rpcUrl, "eth_getTransactionCount", [deployer, "pending"]));
   const hashes: Hex[] = [];
   let startBlock: bigint | undefined;
