@@ -25,7 +25,7 @@ import { priceFeedBytecode, testTokenBytecode } from "../../abis/bytecode.js";
 import { redactUrl } from "../../config/redactUrl.js";
 import { ANVIL_ACCOUNTS } from "../../devnet/defaults.js";
 import { rpc, rpcBatchStrict } from "../../devnet/rpc.js";
-import { TxSender, type QueuedTx } from "../../devnet/txSender.js";
+import { TxSender, type QueuedTx, type TxOutcome } from "../../devnet/txSender.js";
 import { aavePoolAbi } from "./abis.js";
 import { linkBytecode, loadAaveArtifact, type AaveArtifactName } from "./artifacts.js";
 import { AaveDeployError } from "./errors.js";
@@ -180,6 +180,24 @@ function call(name: AaveArtifactName, to: Address, functionName: string, args: r
   return { to, data: encodeFunctionData({ abi, functionName, args } as never), gas, label: `${name}.${functionName}` };
 }
 
+/** Consecutive runs of `txs` whose gas limits sum to at most `blockGasLimit` (a bigger one alone). */
+export function chunksByGas<T extends { gas: bigint }>(txs: readonly T[], blockGasLimit: bigint): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let sum = 0n;
+  for (const t of txs) {
+    if (current.length > 0 && sum + t.gas > blockGasLimit) {
+      chunks.push(current);
+      current = [];
+      sum = 0n;
+    }
+    current.push(t);
+    sum += t.gas;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
 function validate(opts: AaveMarketOptions): void {
   const problems: string[] = [];
   if (opts.reserves.length === 0) problems.push("reserves is empty; list at least one reserve");
@@ -212,9 +230,11 @@ export async function deployAaveMarket(rpcUrl: string, opts: AaveMarketOptions):
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const client = createPublicClient({ transport: http(rpcUrl) });
   const chainId = await client.getChainId();
-  // Fee cap set explicitly (TxSender's default): with the node filling it in at send time, a cap
-  // below the base fee after a few heavy deployment blocks leaves transactions pending for good.
   const sender = new TxSender<string>(rpcUrl, false);
+  // Each batch sent at once has gas limits that sum to at most one block's gas limit. A larger
+  // burst does not fit one block, and anvil then left transactions pending until something else
+  // was sent, or dropped them from its pool (measured: 4 of 20 deployments hung that way).
+  const { gasLimit: blockGasLimit } = await client.getBlock();
   let nonce = BigInt(await rpc<Hex>(rpcUrl, "eth_getTransactionCount", [deployer, "pending"]));
   const hashes: Hex[] = [];
   let startBlock: bigint | undefined;
@@ -222,8 +242,12 @@ export async function deployAaveMarket(rpcUrl: string, opts: AaveMarketOptions):
 
   /** Send one phase (consecutive nonces, one batch) and check every receipt and predicted address. */
   const phase = async (txs: Tx[], predicted: (Address | undefined)[] = []): Promise<void> => {
-    const queued: QueuedTx<string>[] = txs.map((t) => ({ from: deployer, to: t.to, data: t.data, gas: t.gas, meta: t.label }));
-    const outcomes = await sender.submit(queued, timeoutMs);
+    const outcomes: TxOutcome<string>[] = [];
+    for (const chunk of chunksByGas(txs, blockGasLimit)) {
+      const queued: QueuedTx<string>[] = chunk.map((t) => ({ from: deployer, to: t.to, data: t.data, gas: t.gas, meta: t.label }));
+      outcomes.push(...(await sender.submit(queued, timeoutMs)));
+      if (outcomes.some((o) => o.error !== null)) break;
+    }
     outcomes.forEach((o, i) => {
       if (o.error !== null || o.blockNumber === null) {
         throw new AaveDeployError(`Aave market deployment: '${o.meta}' ${o.hash === null ? "was refused" : "reverted"} on ${redactUrl(rpcUrl)}: ${o.error ?? "not mined"}`, {

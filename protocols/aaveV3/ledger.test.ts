@@ -21,7 +21,7 @@ describe("ledger", () => {
   test("default: supply, borrow, account data from the folded state", () => {
     const s = applyAaveChanges(createAaveMarketState(), [
       ...listed(),
-      { kind: "reserveIndexes", asset: ASSET, liquidityIndexRay: RAY, variableBorrowIndexRay: RAY, liquidityRateRay: 0n, variableBorrowRateRay: 0n, timestamp: 100n },
+      { kind: "reserveIndexes", asset: ASSET, liquidityIndexRay: RAY, variableBorrowIndexRay: RAY, liquidityRateRay: 0n, stableBorrowRateRay: 0n, variableBorrowRateRay: 0n, timestamp: 100n },
       { kind: "scaledBalance", token: A_TOKEN, account: USER, deltaScaled: 1_000_000_000n, indexRay: RAY },
       { kind: "collateralFlag", asset: ASSET, account: USER, enabled: true },
       { kind: "scaledBalance", token: V_TOKEN, account: USER, deltaScaled: 500_000_000n, indexRay: RAY },
