@@ -270,6 +270,46 @@ describe("userAccountData", () => {
     expect(() => userAccountData({ userEModeCategoryId: 1, reserves })).toThrow(/eModeCategory/);
   });
 
+  // Golden values read from the real contracts: @aave/core-v3 1.19.3 bytecode on anvil 1.7.1, market
+  // deployed by deployAaveMarket(DEFAULT_AAVE_RESERVES); alice supplied 10,000 USDC and 1 WBTC and
+  // borrowed 7 WETH, bob supplied 20 WETH and borrowed 6,000 USDC, then 45 days passed (one
+  // evm_mine). Inputs from scaledBalanceOf, getReserveNormalizedIncome/VariableDebt and
+  // AaveOracle.getAssetPrice, outputs from Pool.getUserAccountData, all at that block (Dec 2026).
+  test("golden: Pool.getUserAccountData on the real bytecode", () => {
+    const usdc = { asset: "USDC", decimals: 6, priceBase: 100_000_000n, ltvBps: 8_000n, liquidationThresholdBps: 8_500n, normalizedIncomeRay: 1001775342465753424657534246n, normalizedDebtRay: 1003293075622548572067535123n };
+    const weth = { asset: "WETH", decimals: 18, priceBase: 200_000_000_000n, ltvBps: 8_000n, liquidationThresholdBps: 8_250n, normalizedIncomeRay: 1000609773116438356164383561n, normalizedDebtRay: 1002051758081708565274593753n };
+    const wbtc = { asset: "WBTC", decimals: 8, priceBase: 3_000_000_000_000n, ltvBps: 7_000n, liquidationThresholdBps: 7_500n, normalizedIncomeRay: RAY, normalizedDebtRay: RAY };
+    const alice = userAccountData({
+      userEModeCategoryId: 0,
+      reserves: [
+        reserve({ ...usdc, scaledATokenBalance: 10_000_000_000n, usingAsCollateral: true }),
+        reserve({ ...weth, scaledVariableDebt: 7_000_000_000_000_000_000n }),
+        reserve({ ...wbtc, scaledATokenBalance: 100_000_000n, usingAsCollateral: true }),
+      ],
+    });
+    // (10,017.75 × 8500 + 30,000 × 7500) / 40,017.75 = 7750.3 bps, floored to 7750.
+    expect([alice.totalCollateralBase, alice.totalDebtBase, alice.availableBorrowsBase, alice.currentLiquidationThresholdBps, alice.ltvBps, alice.healthFactorWad]).toEqual([
+      4001775342500n,
+      1402872461314n,
+      1498414661999n,
+      7750n,
+      7250n,
+      2210732604682465117n,
+    ]);
+    const bob = userAccountData({
+      userEModeCategoryId: 0,
+      reserves: [reserve({ ...usdc, scaledVariableDebt: 6_000_000_000n }), reserve({ ...weth, scaledATokenBalance: 20_000_000_000_000_000_000n, usingAsCollateral: true })],
+    });
+    expect([bob.totalCollateralBase, bob.totalDebtBase, bob.availableBorrowsBase, bob.currentLiquidationThresholdBps, bob.ltvBps, bob.healthFactorWad]).toEqual([
+      4002439092465n,
+      601975845400n,
+      2599975428572n,
+      8250n,
+      8000n,
+      5485290276206820042n,
+    ]);
+  });
+
   test("boundary: values that overflow uint256 revert", () => {
     expect(() =>
       userAccountData({
