@@ -219,8 +219,10 @@ function validate(opts: AaveMarketOptions): void {
 }
 
 /**
- * Deploy a complete Aave v3.0 market on the chain at `rpcUrl` from an unlocked account.
- * Returns every address an indexer needs and the first block to index from.
+ * Deploy a complete Aave v3.0 market on the (automining) chain at `rpcUrl` from an unlocked
+ * account, in three phases (~50 transactions, ~61M gas). Returns every address an indexer needs
+ * and the first block to index from. Throws AaveDeployError naming the step that was refused or
+ * reverted, or listing every invalid option before anything is sent.
  * @example const market = await deployAaveMarket(chain.rpcUrl, { reserves: DEFAULT_AAVE_RESERVES })
  */
 export async function deployAaveMarket(rpcUrl: string, opts: AaveMarketOptions): Promise<AaveMarketDeployment> {

@@ -11,12 +11,19 @@
  */
 import { AaveMathError } from "./errors.js";
 
+/** 1e18: the health factor's unit (WadRayMath.WAD). */
 export const WAD = 10n ** 18n;
+/** 0.5e18: added before dividing by WAD, so wad products round half up. */
 export const HALF_WAD = WAD / 2n;
+/** 1e27: the unit of indexes and yearly rates (WadRayMath.RAY). */
 export const RAY = 10n ** 27n;
+/** 0.5e27: added before dividing by RAY, so ray products round half up. */
 export const HALF_RAY = RAY / 2n;
+/** 1e4 = 100.00%: LTV, thresholds, bonus and fees are basis points of it. */
 export const PERCENTAGE_FACTOR = 10_000n;
+/** 0.5e4: added before dividing by PERCENTAGE_FACTOR (half up). */
 export const HALF_PERCENTAGE_FACTOR = PERCENTAGE_FACTOR / 2n;
+/** type(uint256).max: where the contract reverts on overflow; also its "no debt" health factor. */
 export const MAX_UINT256 = 2n ** 256n - 1n;
 /** MathUtils.SECONDS_PER_YEAR: 365 days, no leap years. */
 export const SECONDS_PER_YEAR = 31_536_000n;
