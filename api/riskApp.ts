@@ -58,6 +58,7 @@ export function mountRiskApi(app: Hono, db: unknown, { loadedBy = "node" }: { lo
         reader: storeReader,
         config: riskConfig,
         ...bookTiming,
+        onTierLogProgress: (done, total) => console.log(`[xmargin risk book] tier-change log rebuilt from the ledger: ${done}/${total} steps`),
         onError: (error) => console.error("[xmargin risk book]", redactUrlsInText(error instanceof Error ? (error.stack ?? error.message) : String(error))),
       }),
     onError: (error, attempt) => {
