@@ -10,7 +10,9 @@
 import type Decimal from "decimal.js";
 import type { AccountRisk, AccountScreen, AccountState, ChainId, Hex, MarkPrice, RiskConfig, ScenarioResult, StressScenario, SystemAction, SystemRisk, Tier, VolatilityEstimate } from "../../risk/types.js";
 import type { AccountFilter, AccountListEntry, AccountOrder, AsOf, BookEvent, ChainStatus, HistoryPoint, RiskBookView, SubscribeOptions, SystemHistoryPoint, TierChange } from "./types.js";
-import type { CheckpointRow, InsuranceFundRow, LatestPriceRow, LedgerRow, MarketRow, PriceRoundRow, StoreReader } from "./reader.js";
+import type { AccountRows, LedgerRow, CheckpointRow, InsuranceFundRow, LatestPriceRow, MarketRow, PriceRoundRow, StoreReader } from "./reader.js";
+import { appliedBatch, type AppliedBatch } from "./freshness.js";
+import { withReadTimeout } from "./readTimeout.js";
 import { blockKey } from "./reader.js";
 import { buildAccountStates, DEFAULT_PRICE_DECIMALS, emptyAccount } from "./accountState.js";
 import { EndangeredRanking } from "./ranking.js";
@@ -18,6 +20,7 @@ import { BookError } from "./errors.js";
 import { Screener, steppedLagSeconds, chainExposures, type ChainExposure, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, evaluate, prepare, runStress, volatilityLookbackSeconds, type EnvironmentInput, type PreparedEnv } from "./core.js";
 import { accountAt, accountHistory, systemHistory } from "./history.js";
 import { runScenariosSliced } from "./stressRunner.js";
+import { TierLog, watermarkOf } from "./tierLog.js";
 import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./listing.js";
 
 export interface RiskBookOptions {
@@ -25,8 +28,18 @@ export interface RiskBookOptions {
   config: RiskConfig;
   /** Milliseconds since the epoch; default Date.now. */
   clock?: () => number;
-  /** Ledger poll period, default 100 ms. */
+  /**
+   * Ledger poll period, default 100 ms. 0: no poll timer of its own (whoever learns of commits calls
+   * `sync()`); time still moves every `clockIntervalMs`.
+   */
   pollIntervalMs?: number;
+  /**
+   * Without a poll for this long, the book's `now` moves by itself (no store read): chains whose
+   * indexer or store went quiet turn stale by their lag. Default 1000 ms.
+   */
+  clockIntervalMs?: number;
+  /** Every store read fails with BOOK_STORE_TIMEOUT after this long (then time moves on), default 2000 ms; 0 = never. */
+  readTimeoutMs?: number;
   /**
    * The stress library is refreshed in the background (time-sliced, one scenario per macrotask) at
    * most this often, and only when asked for (system(), stressLibrary()) after the book changed;
@@ -39,6 +52,14 @@ export interface RiskBookOptions {
   ledgerBatchLimit?: number;
   /** Tier changes kept in memory, default 100,000 (oldest dropped first). */
   maxTierChanges?: number;
+  /** Seconds of ledger before the oldest checkpoint the tier-change log evaluates at load (tierLog.ts), default 900. */
+  tierLogWindowSeconds?: number;
+  /** The tier-change log's evaluation step (seconds), default 5. */
+  tierLogStepSeconds?: number;
+  /** The tier-change log re-estimates volatility on this grid (seconds), default 300. */
+  tierLogVolatilityStepSeconds?: number;
+  /** Progress of the tier-change log's rebuild at load (points evaluated of total). Default: none. */
+  onTierLogProgress?: (done: number, total: number) => void;
   /** Errors of the background loop (the loop keeps going). Default: console.error. */
   onError?: (error: unknown) => void;
 }
@@ -87,12 +108,16 @@ interface Listener {
   endangeredMaxHealthFactor?: number;
 }
 
-const DEFAULTS = { pollIntervalMs: 100, stressIntervalMs: 5000, volatilityIntervalMs: 5000, ledgerBatchLimit: 10_000, maxTierChanges: 100_000 };
+const DEFAULTS = { pollIntervalMs: 100, clockIntervalMs: 1000, readTimeoutMs: 2000, stressIntervalMs: 5000, volatilityIntervalMs: 5000, ledgerBatchLimit: 10_000, maxTierChanges: 100_000 };
 
 export function createRiskBook(options: RiskBookOptions): RiskBook {
-  const { reader, config } = options;
+  const { config } = options;
   const clock = options.clock ?? Date.now;
   const opts = { ...DEFAULTS, ...stripUndefined(options) };
+  /** polls read through `reader` (each call bounded by readTimeoutMs), full loads through `loadReader` (a minute at least), history through the caller's own reader */
+  const reader = withReadTimeout(options.reader, opts.readTimeoutMs);
+  const loadReader = opts.readTimeoutMs > 0 ? withReadTimeout(options.reader, Math.max(opts.readTimeoutMs, 60_000)) : options.reader;
+  const historyReader = options.reader;
   const onError = options.onError ?? ((e: unknown) => console.error("[risk book]", e));
   const nowSeconds = () => Math.floor(clock() / 1000);
 
@@ -136,8 +161,8 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let libraryRun: Promise<void> | null = null;
   let libraryGeneration = 0;
 
-  const tierChanges: TierChange[] = [];
-  let seq = 0;
+  /** the tier-change log, rebuilt from the ledger (the same on every replica and after a restart) */
+  let tierLog = new TierLog({ config, windowSeconds: opts.tierLogWindowSeconds, stepSeconds: opts.tierLogStepSeconds, volatilityStepSeconds: opts.tierLogVolatilityStepSeconds, maxEntries: opts.maxTierChanges });
   const listeners = new Set<Listener>();
   const endangeredSets = new Map<number, Set<Hex>>();
 
@@ -147,6 +172,9 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let started = false;
   let stopped = false;
   let timer: NodeJS.Timeout | null = null;
+  let clockTimer: NodeJS.Timeout | null = null;
+  let inFlight = 0;
+  let lastStepAt = performance.now();
   let running: Promise<void> = Promise.resolve();
   let resolveReady!: () => void;
   let rejectReady!: (e: unknown) => void;
@@ -157,16 +185,27 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   ready.catch(() => undefined); // observed via start()
   let loaded = false;
 
-  const priceDecimals = (chainId: ChainId, asset: string): number =>
-    latestPrices.find((p) => p.chainId === chainId && p.asset === asset)?.decimals ?? latestPrices.find((p) => p.asset === asset)?.decimals ?? DEFAULT_PRICE_DECIMALS;
+  const priceDecimals = (chainId: ChainId, asset: string): number => priceDecimalsIn(latestPrices, chainId, asset);
 
   // ---------------------------------------------------------------- environment
 
-  function rebuildEnvironment(now: number): void {
-    envInput = environmentInput(now, latestPrices, [...checkpoints.values()], volatility, markets, config);
-    env = prepare(config, envInput);
-    envNow = now;
-    envTimeKey = timeKey(now, checkpoints, latestPrices);
+  interface BuiltEnvironment {
+    envInput: EnvironmentInput;
+    env: PreparedEnv;
+    now: number;
+    timeKey: string;
+  }
+
+  function buildEnvironment(now: number, cps: Map<ChainId, CheckpointRow>): BuiltEnvironment {
+    const input = environmentInput(now, latestPrices, [...cps.values()], volatility, markets, config);
+    return { envInput: input, env: prepare(config, input), now, timeKey: timeKey(now, cps, latestPrices) };
+  }
+
+  function commitEnvironment(built: BuiltEnvironment): void {
+    envInput = built.envInput;
+    env = built.env;
+    envNow = built.now;
+    envTimeKey = built.timeKey;
     reportCache.clear();
   }
 
@@ -188,7 +227,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     return parts.join(",");
   }
 
-  async function refreshVolatility(force: boolean): Promise<boolean> {
+  function refreshVolatility(force: boolean): boolean {
     const t = clock();
     if (!force && (!volatilityDirty || (t >= volatilityAt && t - volatilityAt < opts.volatilityIntervalMs))) return false;
     const next = estimateBookVolatility(rounds, config, nowSeconds());
@@ -199,9 +238,12 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     return changed;
   }
 
-  async function loadRounds(now: number, fromTime?: number): Promise<boolean> {
-    const from = fromTime ?? now - volatilityLookbackSeconds(config);
-    const fresh = await reader.priceRounds(from, Number.MAX_SAFE_INTEGER);
+  /** Rounds newer than the ones held (the whole lookback when none are held yet). */
+  function readRounds(now: number, fromTime?: number, from: StoreReader = reader): Promise<PriceRoundRow[]> {
+    return from.priceRounds(fromTime ?? now - volatilityLookbackSeconds(config), Number.MAX_SAFE_INTEGER);
+  }
+
+  function mergeRounds(now: number, fresh: readonly PriceRoundRow[]): boolean {
     let added = false;
     for (const r of fresh) {
       const key = `${r.chainId}:${r.asset}:${r.roundId}:${r.updatedAt}`;
@@ -221,26 +263,33 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   // ---------------------------------------------------------------- full load
 
+  /**
+   * Reads everything, then swaps the whole frame in one synchronous step: a reader sees the frame
+   * before (for a reorg: the abandoned branch, under its own stamp) or the one after, never a mix.
+   * Checkpoints are read first, so the tables read after them can only be newer than the stamp.
+   */
   async function loadAll(cause: Cause | null, reorg: { chainId: ChainId; fromBlock: bigint } | null): Promise<void> {
     const t0 = performance.now();
-    // Heads first: rows indexed while the tables are read are polled again (reloads are idempotent).
-    const heads = await reader.ledgerHeads();
-    const [rows, cps, prices, mkts, funds] = await Promise.all([reader.accountRows(), reader.checkpoints(), reader.latestPrices(), reader.markets(), reader.insuranceFunds()]);
+    const cps = await loadReader.checkpoints();
+    // Heads next: rows indexed while the tables are read are polled again (reloads are idempotent).
+    const heads = await loadReader.ledgerHeads();
+    const now = nowSeconds();
+    const [rows, prices, mkts, funds, freshRounds] = await Promise.all([loadReader.accountRows(), loadReader.latestPrices(), loadReader.markets(), loadReader.insuranceFunds(), readRounds(now, undefined, loadReader)]);
+    const states = buildAccountStates(rows, config, (chainId, asset) => priceDecimalsIn(prices, chainId, asset));
+
+    // ---- from here on synchronous: the swap
     cursors = new Map(heads.map((h) => [h.chainId, h]));
     checkpoints = new Map(cps.map((c) => [c.chainId, c]));
     latestCheckpoints = checkpoints;
     latestPrices = prices;
     markets = mkts;
     insurance = funds;
-    const now = nowSeconds();
     rounds = [];
     roundKeys = new Set();
-    await loadRounds(now);
-    await refreshVolatility(true);
-    rebuildEnvironment(now);
+    mergeRounds(now, freshRounds);
+    refreshVolatility(true);
+    commitEnvironment(buildEnvironment(now, checkpoints));
 
-    const states = buildAccountStates(rows, config, priceDecimals);
-    const previous = new Map([...entries].map(([a, e]) => [a, e.screen] as const));
     entries.clear();
     bySlot = [];
     screener.reset([...states.values()]);
@@ -254,15 +303,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     resetRanking();
     reportCache.clear();
 
-    const changes: TierChange[] = [];
-    if (loaded) {
-      const all = new Set<Hex>([...previous.keys(), ...entries.keys()]);
-      for (const address of all) {
-        const before = previous.get(address) ?? null;
-        const after = entries.get(address)?.screen ?? null;
-        if (after !== null && before?.tier !== after.tier) changes.push(recordTierChange(address, before?.tier ?? null, after, cause ?? { chainId: null, blockNumber: null, timestamp: now }));
-      }
-    }
+    const changes = await reloadTierLog(reorg !== null);
     // System risk is recomputed when next asked (the stress library in the background), never here:
     // whoever waits for this update's push does not wait for the stress library.
     systemDirty = true;
@@ -273,87 +314,138 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   // ---------------------------------------------------------------- incremental
 
-  /**
-   * One step of following the indexer. The book's time frame (`now` and each chain's last indexed
-   * block) follows every poll; it re-prices accounts only when a chain's stepped data lag or a stale
-   * flag moves (then only the holders on that chain or of that asset are re-screened). So at every
-   * moment the book equals a full recompute of the store as of its `asOf()`.
-   */
-  async function poll(): Promise<void> {
-    if (!loaded) return;
-    const t0 = performance.now();
+  /** What one poll read from the store (nothing of it is applied yet). */
+  interface PollRead {
+    storeCheckpoints: Map<ChainId, CheckpointRow>;
+    batch: AppliedBatch;
+    accountRows: AccountRows | null;
+    prices: LatestPriceRow[] | null;
+    markets: MarketRow[] | null;
+    funds: InsuranceFundRow[] | null;
+    rounds: PriceRoundRow[] | null;
+  }
+
+  type Reorg = { reorg: { chainId: ChainId; fromBlock: bigint } };
+
+  async function readPoll(): Promise<PollRead | Reorg> {
     const cps = await reader.checkpoints();
     const cpMap = new Map(cps.map((c) => [c.chainId, c]));
-
     // Reorg: a checkpoint went backwards, or the ledger no longer holds the block we last saw.
     for (const [chainId, cp] of cpMap) {
       const before = latestCheckpoints.get(chainId);
-      if (before !== undefined && cp.blockNumber < before.blockNumber) return reorgRebuild(chainId, cp.blockNumber);
+      if (before !== undefined && cp.blockNumber < before.blockNumber) return { reorg: { chainId, fromBlock: cp.blockNumber } };
     }
-    latestCheckpoints = cpMap;
     const watched = [...cursors.values()];
     if (watched.length > 0) {
       const hashes = await reader.ledgerBlockHashes(watched.map((c) => ({ chainId: c.chainId, blockNumber: c.blockNumber })));
       for (const c of watched) {
-        if (hashes.get(blockKey(c.chainId, c.blockNumber)) !== c.blockHash) return reorgRebuild(c.chainId, c.blockNumber);
+        if (hashes.get(blockKey(c.chainId, c.blockNumber)) !== c.blockHash) return { reorg: { chainId: c.chainId, fromBlock: c.blockNumber } };
       }
     }
-    const rows = await reader.ledgerAfter([...cursors.values()], opts.ledgerBatchLimit);
+    const batch = appliedBatch(checkpoints, cps, await reader.ledgerAfter(watched, opts.ledgerBatchLimit), opts.ledgerBatchLimit);
+    const touched = new Set<Hex>();
+    let pricesMoved = false;
+    let marketsMoved = false;
+    let fundsMoved = false;
+    for (const r of batch.rows) {
+      if (r.account !== null) touched.add(r.account);
+      if (r.kind === "PRICE") pricesMoved = true;
+      if (r.kind === "FUNDING" || r.kind === "MARKET_LISTED" || r.kind === "MARKET_MODE" || r.kind === "MAX_LEVERAGE") marketsMoved = true;
+      if (r.kind === "INSURANCE_FUNDED" || r.kind === "INSURANCE_PAID") fundsMoved = true;
+    }
+    const [accountRows, prices, mkts, funds, fresh] = await Promise.all([
+      touched.size > 0 ? reader.accountRows([...touched]) : null,
+      pricesMoved ? reader.latestPrices() : null,
+      marketsMoved ? reader.markets() : null,
+      fundsMoved ? reader.insuranceFunds() : null,
+      pricesMoved ? readRounds(nowSeconds(), rounds.length > 0 ? rounds[rounds.length - 1].updatedAt : undefined) : null,
+    ]);
+    return { storeCheckpoints: cpMap, batch, accountRows, prices, markets: mkts, funds, rounds: fresh };
+  }
 
-    // The time frame: `now` and the latest checkpoints, always. Time moves the numbers only through
+  /**
+   * One step of following the indexer. Reads first (readPoll), then applies in one synchronous
+   * step (a re-screen of the whole book after a volatility change is computed in slices first and
+   * swapped in at the end), so a reader never sees rows of a block under an older stamp or the
+   * stamp of a block whose rows are not applied. The book's time frame (`now` and each chain's
+   * applied block) follows every poll; it re-prices accounts only when a chain's stepped data lag
+   * or a stale flag moves (then only the holders on that chain or of that asset are re-screened).
+   * So at every moment the book equals a full recompute of the store as of its `asOf()`.
+   */
+  async function poll(): Promise<void> {
+    if (!loaded) return;
+    const t0 = performance.now();
+    const read = await readPoll();
+    if ("reorg" in read) return reorgRebuild(read.reorg.chainId, read.reorg.fromBlock);
+    await applyPoll(t0, read);
+  }
+
+  /**
+   * Time alone: the store did not answer (or nobody asked it). `now` moves, the applied frame stays,
+   * and the chains' data lags grow with `now` (stale past their limit): health only goes down.
+   */
+  function advanceTime(): Promise<void> {
+    if (!loaded) return Promise.resolve();
+    return applyPoll(performance.now(), null);
+  }
+
+  async function applyPoll(t0: number, read: PollRead | null): Promise<void> {
+    const rows = read?.batch.rows ?? [];
+    const cpMap = read?.batch.checkpoints ?? checkpoints;
+    const now = nowSeconds();
+    if (read !== null) latestCheckpoints = read.storeCheckpoints;
+    // The time frame: `now` and the applied checkpoints, always. Time moves the numbers only through
     // the stepped data lags and the stale flags (timeKey); while those hold, the environment and
     // every cached report stay as they are.
-    const now = nowSeconds();
     const volatilityDue = volatilityDirty && (clock() < volatilityAt || clock() - volatilityAt >= opts.volatilityIntervalMs);
-    const timeMoved = envTimeKey !== timeKey(now, cpMap, latestPrices);
-    checkpoints = cpMap;
-    envNow = now;
-    if (rows.length === 0 && !timeMoved && !volatilityDue) return;
+    const timeMoved = envTimeKey !== timeKey(now, cpMap, read?.prices ?? latestPrices);
+    if (rows.length === 0 && !timeMoved && !volatilityDue) {
+      checkpoints = cpMap;
+      envNow = now;
+      const logged = advanceTierLog(rows, read);
+      if (logged.length > 0) finishUpdate(t0, [], logged, null, false);
+      return;
+    }
     // What the new rows touch.
     const touched = new Set<Hex>();
     const causes = new Map<Hex, Cause>();
     let priceCause: Cause | null = null;
-    let pricesMoved = false;
-    let marketsMoved = false;
-    let fundsMoved = false;
     for (const r of rows) {
       cursors.set(r.chainId, { chainId: r.chainId, blockNumber: r.blockNumber, logIndex: r.logIndex, blockHash: r.blockHash });
       if (r.account !== null) {
         touched.add(r.account);
         causes.set(r.account, { chainId: r.chainId, blockNumber: r.blockNumber, timestamp: r.timestamp });
       }
-      if (r.kind === "PRICE") {
-        pricesMoved = true;
-        if (priceCause === null || r.timestamp > priceCause.timestamp) priceCause = { chainId: null, blockNumber: null, timestamp: r.timestamp };
-      }
-      if (r.kind === "FUNDING" || r.kind === "MARKET_LISTED" || r.kind === "MARKET_MODE" || r.kind === "MAX_LEVERAGE") marketsMoved = true;
-      if (r.kind === "INSURANCE_FUNDED" || r.kind === "INSURANCE_PAID") fundsMoved = true;
+      if (r.kind === "PRICE" && (priceCause === null || r.timestamp > priceCause.timestamp)) priceCause = { chainId: null, blockNumber: null, timestamp: r.timestamp };
     }
-
-    const [accountRows, prices, mkts, funds] = await Promise.all([
-      touched.size > 0 ? reader.accountRows([...touched]) : Promise.resolve(null),
-      pricesMoved ? reader.latestPrices() : Promise.resolve(null),
-      marketsMoved ? reader.markets() : Promise.resolve(null),
-      fundsMoved ? reader.insuranceFunds() : Promise.resolve(null),
-    ]);
-    if (pricesMoved) await loadRounds(now, rounds.length > 0 ? rounds[rounds.length - 1].updatedAt : undefined);
-    if (funds !== null) insurance = funds;
+    const prices = read?.prices ?? null;
+    const mkts = read?.markets ?? null;
+    if (read?.rounds) mergeRounds(now, read.rounds);
+    if (read?.funds) insurance = read.funds;
     if (mkts !== null) markets = mkts;
     if (prices !== null) latestPrices = prices;
-    const volChanged = await refreshVolatility(false);
+    const volChanged = refreshVolatility(false);
 
     const marksBefore = env === null ? new Map<string, string>() : markSignature(env);
     const lagsBefore = env === null ? new Map<ChainId, string>() : lagSignature(env);
     const fundingBefore = envInput?.fundingIndexX18 ?? {};
     // The environment (and with it every cached report) changes only with its inputs: the stepped
     // lags and stale flags, prices, markets (funding) and volatility. A deposit alone keeps it.
-    if (env === null || timeMoved || prices !== null || mkts !== null || volChanged) rebuildEnvironment(now);
+    const rebuild = env === null || timeMoved || prices !== null || mkts !== null || volChanged;
     const defaultCause: Cause = priceCause ?? { chainId: null, blockNumber: null, timestamp: now };
     if (volChanged) {
-      // Every haircut moved: apply the account changes, then re-screen everything.
-      if (accountRows !== null) applyStates(accountRows, touched);
-      return fullRescreen(t0, defaultCause, causes);
+      // Every haircut moved: stage the account changes, screen everything in slices, then swap.
+      const built = buildEnvironment(now, cpMap);
+      const staged = read?.accountRows ? stageStates(read.accountRows, touched) : [];
+      const screens = await screener.screenAllSlotsSliced(built.env);
+      commitStates(staged);
+      checkpoints = cpMap;
+      commitEnvironment(built);
+      return finishRescreen(t0, screens, advanceTierLog(rows, read));
     }
+    checkpoints = cpMap;
+    if (rebuild) commitEnvironment(buildEnvironment(now, cpMap));
+    else envNow = now;
     // Chains whose stepped lag or staleness moved: their holders are re-screened.
     const movedChains: ChainId[] = [];
     for (const [chainId, sig] of lagSignature(env!)) if (lagsBefore.get(chainId) !== sig) movedChains.push(chainId);
@@ -370,7 +462,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       }
     }
 
-    if (accountRows !== null) applyStates(accountRows, touched);
+    if (read?.accountRows) commitStates(stageStates(read.accountRows, touched));
     // Slots to re-screen, each once: the touched accounts, the holders of moved assets (straight from
     // the compiled holder lists) and the accounts on chains whose data lag moved.
     const slots: number[] = [];
@@ -388,45 +480,61 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     if (movedChains.length > 0) for (const holder of screener.holdersOnChains(movedChains)) listSlot(holder);
     for (let k = 0; k < slots.length; k++) seen[slots[k]] = 0;
 
-    const changes: TierChange[] = [];
     const recomputed: Hex[] = [];
     for (let k = 0; k < slots.length; k++) {
       const slot = slots[k];
       const entry = bySlot[slot];
       if (entry === undefined) continue;
       const screen = screener.screenSlot(slot, env!);
-      const before = entry.isNew ? null : entry.screen;
       entry.screen = screen;
       delete entry.isNew;
       ranking.set(entry.address, screen.tier, screen.healthFactor, slot);
       recomputed.push(entry.address);
-      if (before === null || before.tier !== screen.tier) {
-        changes.push(recordTierChange(entry.address, before?.tier ?? null, screen, causes.get(entry.address) ?? defaultCause));
-      }
     }
     systemDirty = true;
-    if (rows.length === 0 && recomputed.length === 0) return; // only the frame's block numbers moved
+    const changes = advanceTierLog(rows, read);
+    if (rows.length === 0 && recomputed.length === 0 && changes.length === 0) return; // only the frame's block numbers moved
     finishUpdate(t0, recomputed, changes, null, false);
   }
 
   type MutableEntry = Entry;
+  interface StagedState {
+    address: Hex;
+    state: AccountState;
+    /** the compiled slot now; -1 when the compiled book dropped the account (invalid state) */
+    slot: number;
+  }
 
-  function applyStates(accountRows: Awaited<ReturnType<StoreReader["accountRows"]>>, touched: Set<Hex>): void {
+  /** Puts the new states into the compiled book (what screening reads); the entries keep theirs until commitStates. */
+  function stageStates(accountRows: AccountRows, touched: Set<Hex>): StagedState[] {
     const states = buildAccountStates(accountRows, config, priceDecimals);
+    const staged: StagedState[] = [];
     for (const address of touched) {
       const state = states.get(address) ?? emptyAccount(address);
-      const known = entries.get(address) as MutableEntry | undefined;
-      reportCache.delete(address);
       let slot: number;
       try {
         slot = screener.set(address, state)!;
       } catch (error) {
         // the compiled book dropped the account (invalid state): keep its last screen, out of every tick
+        staged.push({ address, state, slot: -1 });
+        commitStates(staged);
+        throw error;
+      }
+      staged.push({ address, state, slot });
+    }
+    return staged;
+  }
+
+  function commitStates(staged: readonly StagedState[]): void {
+    for (const { address, state, slot } of staged) {
+      const known = entries.get(address) as MutableEntry | undefined;
+      reportCache.delete(address);
+      if (slot < 0) {
         if (known !== undefined && known.slot >= 0) {
           if (bySlot[known.slot] === known) bySlot[known.slot] = undefined;
           known.slot = -1;
         }
-        throw error;
+        continue;
       }
       if (known === undefined) {
         const fresh: MutableEntry = { address, slot, state, screen: placeholderScreen(), chainIds: chainIdsOf(state), isNew: true };
@@ -444,17 +552,13 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     }
   }
 
-  /** Every account re-screened (haircuts moved), computed in slices that let HTTP answers through. */
-  async function fullRescreen(t0: number, cause: Cause, causes?: Map<Hex, Cause>): Promise<void> {
-    const screens = await screener.screenAllSlotsSliced(env!);
-    const changes: TierChange[] = [];
-    for (const [address, entry] of entries as Map<Hex, MutableEntry>) {
+  /** Every account's new screen (computed in slices that let HTTP answers through) swapped in at once. */
+  function finishRescreen(t0: number, screens: readonly (AccountScreen | null)[], changes: TierChange[]): void {
+    for (const entry of entries.values() as Iterable<MutableEntry>) {
       const screen = entry.slot >= 0 ? screens[entry.slot] : null;
       if (screen === null || screen === undefined) continue;
-      const before = entry.isNew ? null : entry.screen;
       entry.screen = screen;
       delete entry.isNew;
-      if (before === null || before.tier !== screen.tier) changes.push(recordTierChange(address, before?.tier ?? null, screen, causes?.get(address) ?? cause));
     }
     resetRanking();
     systemDirty = true;
@@ -471,23 +575,35 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   async function reorgRebuild(chainId: ChainId, fromBlock: bigint): Promise<void> {
     await loadAll({ chainId, blockNumber: fromBlock, timestamp: nowSeconds() }, { chainId, fromBlock });
   }
-
   // ---------------------------------------------------------------- events
 
-  function recordTierChange(address: Hex, from: Tier | null, screen: AccountScreen, cause: Cause): TierChange {
-    const change: TierChange = {
-      seq: ++seq,
-      address,
-      from,
-      to: screen.tier,
-      chainId: cause.chainId,
-      blockNumber: cause.blockNumber,
-      timestamp: cause.timestamp,
-      healthFactor: screen.healthFactor,
-    };
-    tierChanges.push(change);
-    if (tierChanges.length > opts.maxTierChanges) tierChanges.splice(0, tierChanges.length - opts.maxTierChanges);
-    return change;
+  /** New ledger rows and rounds into the tier-change log, evaluated up to the watermark; returns its new entries. */
+  function advanceTierLog(rows: readonly LedgerRow[], read: PollRead | null): TierChange[] {
+    return tierLog.advance(rows, read?.rounds ?? [], watermarkOf(checkpoints.values(), config) - 1);
+  }
+
+  /**
+   * The tier-change log rebuilt from the ledger up to the book's cursors (a reorg keeps the origin:
+   * entries before the fork come out the same). Swapped in when complete; returns the entries the
+   * previous log did not have (none at the first load: nothing is announced then).
+   */
+  async function reloadTierLog(keepOrigin: boolean): Promise<TierChange[]> {
+    const watermark = watermarkOf(checkpoints.values(), config) - 1;
+    const next = new TierLog({ config, windowSeconds: opts.tierLogWindowSeconds, stepSeconds: opts.tierLogStepSeconds, volatilityStepSeconds: opts.tierLogVolatilityStepSeconds, maxEntries: opts.maxTierChanges });
+    const origin = keepOrigin && tierLog.origin() !== null ? tierLog.origin()! : next.originFor(watermark);
+    const since = origin - volatilityLookbackSeconds(config);
+    const heads = new Map(cursors);
+    const [ledger, before, recent, tokens] = await Promise.all([loadReader.ledgerUntil(Number.MAX_SAFE_INTEGER), loadReader.pricesAt(since), loadReader.priceRounds(since, Number.MAX_SAFE_INTEGER), loadReader.tokens()]);
+    // Only what the book has followed: later rows come with the polls.
+    const followed = ledger.filter((r) => {
+      const c = heads.get(r.chainId);
+      return c !== undefined && (r.blockNumber < c.blockNumber || (r.blockNumber === c.blockNumber && r.logIndex <= c.logIndex));
+    });
+    next.load({ ledger: followed, rounds: [...before, ...recent], tokens, watermark, origin, onProgress: opts.onTierLogProgress });
+    const known = new Set(tierLog.page({ first: Number.MAX_SAFE_INTEGER }).map((c) => c.cursor));
+    const wasLoaded = tierLog.origin() !== null;
+    tierLog = next;
+    return wasLoaded ? next.page({ first: Number.MAX_SAFE_INTEGER }).filter((c) => !known.has(c.cursor)) : [];
   }
 
   function finishUpdate(t0: number, touched: Hex[], changes: TierChange[], reorg: { chainId: ChainId; fromBlock: bigint } | null, full: boolean): void {
@@ -560,7 +676,9 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       accounts: [...entries].map(([address, e]) => ({ address, state: e.state, screen: e.screen })),
       insurance,
       library: library!,
-      previousAction: systemAction,
+      // Hysteresis from the ledger-derived action (tierLog.ts), so a restart or another replica
+      // de-escalates from the same state; escalation is immediate as always.
+      previousAction: tierLog.systemAction()?.action ?? systemAction,
     });
     systemAction = system.action;
     systemDirty = false;
@@ -646,15 +764,42 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   }
 
   function schedule(): void {
-    if (stopped) return;
+    if (stopped || opts.pollIntervalMs <= 0) return;
     timer = setTimeout(() => {
       timer = null;
       void step().finally(schedule);
     }, opts.pollIntervalMs);
   }
 
+  /** Time moves even when nothing polls (pollIntervalMs 0 and no commits) or the store hangs. */
+  function scheduleClock(): void {
+    if (stopped || !(opts.clockIntervalMs > 0)) return;
+    clockTimer = setInterval(() => {
+      if (inFlight > 0 || performance.now() - lastStepAt < opts.clockIntervalMs) return;
+      void serialize(advanceTime);
+    }, opts.clockIntervalMs);
+    clockTimer.unref?.();
+  }
+
+  /** A poll; when the store fails (or times out) the frame stays and time moves on. */
   function step(): Promise<void> {
-    running = running.then(() => poll()).catch((error) => onError(error));
+    return serialize(() =>
+      poll().catch((error: unknown) => {
+        onError(error);
+        return advanceTime();
+      }),
+    );
+  }
+
+  function serialize(task: () => Promise<void>): Promise<void> {
+    inFlight++;
+    running = running
+      .then(task)
+      .catch((error) => onError(error))
+      .finally(() => {
+        inFlight--;
+        lastStepAt = performance.now();
+      });
     return running;
   }
 
@@ -678,11 +823,14 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
         throw error;
       }
       schedule();
+      scheduleClock();
     },
     async stop() {
       stopped = true;
       if (timer !== null) clearTimeout(timer);
       timer = null;
+      if (clockTimer !== null) clearInterval(clockTimer);
+      clockTimer = null;
       await running.catch(() => undefined);
       await libraryRun;
     },
@@ -714,7 +862,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     },
     accountAt(address, time) {
       requireLoaded();
-      return accountAt(reader, config, address, time);
+      return accountAt(historyReader, config, address, time);
     },
     listAccounts(filter, order, first, after) {
       requireLoaded();
@@ -784,24 +932,16 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       return library!;
     },
     tierChanges(q) {
-      const out: TierChange[] = [];
-      for (const c of tierChanges) {
-        if (q.after !== undefined && c.seq <= q.after) continue;
-        if (q.from !== undefined && c.timestamp < q.from) continue;
-        if (q.to !== undefined && c.timestamp > q.to) continue;
-        if (q.tier !== undefined && c.to !== q.tier) continue;
-        out.push(c);
-        if (out.length >= q.first) break;
-      }
-      return out;
+      requireLoaded();
+      return tierLog.page(q);
     },
     accountHistory(address, from, to, bucketSeconds): Promise<HistoryPoint[]> {
       requireLoaded();
-      return accountHistory(reader, config, address, from, to, bucketSeconds);
+      return accountHistory(historyReader, config, address, from, to, bucketSeconds);
     },
     systemHistory(from, to, bucketSeconds): Promise<SystemHistoryPoint[]> {
       requireLoaded();
-      return systemHistory(reader, config, from, to, bucketSeconds);
+      return systemHistory(historyReader, config, from, to, bucketSeconds);
     },
     subscribe(fn, subscribeOptions?: SubscribeOptions) {
       const listener: Listener = { fn, endangeredMaxHealthFactor: subscribeOptions?.endangeredMaxHealthFactor };
@@ -825,6 +965,10 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 }
 
 // ---------------------------------------------------------------- pure helpers
+
+function priceDecimalsIn(prices: readonly LatestPriceRow[], chainId: ChainId, asset: string): number {
+  return prices.find((p) => p.chainId === chainId && p.asset === asset)?.decimals ?? prices.find((p) => p.asset === asset)?.decimals ?? DEFAULT_PRICE_DECIMALS;
+}
 
 function isEndangered(screen: AccountScreen, maxHealthFactor: number): boolean {
   return screen.healthFactor !== null && screen.healthFactor < maxHealthFactor;

@@ -36,7 +36,10 @@ export interface AsOf {
 }
 
 export interface TierChange {
-  seq: number; // monotonic within one book
+  /** position in this book's list (1 = oldest kept); not stable across restarts or replicas: page with `cursor` */
+  seq: number;
+  /** stable position in the ledger-derived log: "timestamp:chainId:blockNumber:logIndex:address" (tierLog.ts) */
+  cursor: string;
   address: Hex;
   from: Tier | null; // null: first seen
   to: Tier;
@@ -115,7 +118,8 @@ export interface RiskBookView {
   volatility(): VolatilityEstimate;
   runScenario(scenario: StressScenario): ScenarioResult;
   stressLibrary(): ScenarioResult[];
-  tierChanges(q: { from?: number; to?: number; tier?: Tier; first: number; after?: number }): TierChange[];
+  /** The ledger-derived tier-change log (api/book/tierLog.ts), oldest first; `after` is an entry's `cursor`. */
+  tierChanges(q: { from?: number; to?: number; tier?: Tier; first: number; after?: string }): TierChange[];
   accountHistory(address: Hex, from: number, to: number, bucketSeconds: number): Promise<HistoryPoint[]>;
   systemHistory(from: number, to: number, bucketSeconds: number): Promise<SystemHistoryPoint[]>;
   /** Called after every book update (once per indexed checkpoint batch), never per client. */

@@ -4,6 +4,7 @@ import { parseAddress, parseFirst, parseTime, parseWindow } from "../args.js";
 import type { ApiContext } from "../context.js";
 import { apiError } from "../errors.js";
 import { formatTierChange, formatTierCounts } from "../format.js";
+import { parseTierCursor } from "../book/tierLog.js";
 
 interface TierChangesArgs {
   from?: number | null;
@@ -21,12 +22,12 @@ export function tierChangesResolver(_parent: unknown, args: TierChangesArgs, ctx
   if (from !== undefined && to !== undefined && from > to) {
     throw apiError("BAD_TIME", `'from' (${from}) is after 'to' (${to}); expected from ≤ to.`);
   }
-  let after: number | undefined;
+  let after: string | undefined;
   if (args.after !== null && args.after !== undefined) {
-    if (!/^\d{1,15}$/.test(args.after)) {
-      throw apiError("BAD_CURSOR", `Cursor "${args.after.slice(0, 60)}" is invalid; pass the endCursor of the previous page.`);
+    if (parseTierCursor(args.after) === null) {
+      throw apiError("BAD_CURSOR", `Cursor "${args.after.slice(0, 60)}" is invalid; pass the endCursor (or a node's cursor) of a previous page: "timestamp:chainId:blockNumber:logIndex:address".`);
     }
-    after = Number(args.after);
+    after = args.after;
   }
   const rows = ctx.book.tierChanges({
     ...(from !== undefined ? { from } : {}),
@@ -38,7 +39,7 @@ export function tierChangesResolver(_parent: unknown, args: TierChangesArgs, ctx
   const page = rows.slice(0, first);
   return {
     nodes: page.map(formatTierChange),
-    pageInfo: { hasNextPage: rows.length > first, endCursor: page.length > 0 ? String(page[page.length - 1]!.seq) : args.after ?? null },
+    pageInfo: { hasNextPage: rows.length > first, endCursor: page.length > 0 ? page[page.length - 1]!.cursor : args.after ?? null },
   };
 }
 
