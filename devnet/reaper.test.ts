@@ -21,12 +21,14 @@ describe("wrapperKind", () => {
     expect(wrapperKind(["node", "/w/node_modules/.bin/tsx", "devnet/start.ts"])).toBe("tsx");
     expect(wrapperKind(["/usr/bin/node", "/w/node_modules/tsx/dist/cli.mjs", "x.ts"])).toBe("tsx");
     expect(wrapperKind(["node", "/w/node_modules/.bin/vitest", "run"])).toBe("vitest");
+    expect(wrapperKind(["node (vitest)"])).toBe("vitest"); // vitest's main sets its title
   });
 
   it("behavior: a login shell, a vitest worker, init and an empty argv are not wrappers", () => {
     expect(wrapperKind(["-bash"])).toBeUndefined();
     expect(wrapperKind(["bash"])).toBeUndefined();
     expect(wrapperKind(["node", "/w/node_modules/vitest/dist/workers/forks.js"])).toBeUndefined();
+    expect(wrapperKind(["node (vitest 1)"])).toBeUndefined();
     expect(wrapperKind(["/sbin/init"])).toBeUndefined();
     expect(wrapperKind(["node"])).toBeUndefined();
     expect(wrapperKind([])).toBeUndefined();
@@ -43,6 +45,7 @@ describe("invocationWrappers", () => {
   it("behavior: stops at the first npm or vitest, and at the first non-wrapper", () => {
     expect(invocationWrappers([p(9, "npm start"), p(8, "sh", "-c", "npm start"), p(7, "npm run all")])).toEqual([9]);
     expect(invocationWrappers([p(9, "node", "/w/node_modules/.bin/vitest", "run"), p(8, "sh", "-c", "vitest run"), p(7, "npm test")])).toEqual([9]);
+    expect(invocationWrappers([p(9, "node (vitest)"), p(8, "sh", "-c", "vitest run"), p(7, "npm test")])).toEqual([9]);
     expect(invocationWrappers([p(9, "node", "/w/node_modules/vitest/dist/workers/forks.js"), p(8, "npm test")])).toEqual([]);
     expect(invocationWrappers([])).toEqual([]);
   });

@@ -57,6 +57,8 @@ export function wrapperKind(argv: readonly string[]): "npm" | "shell" | "tsx" | 
   const exe = basename(first);
   // npm and npx set their process title: `npm start --port 4000`, `npm exec tsx …`
   if (exe === "npm" || exe === "npx") return "npm";
+  // vitest's main process titles itself `node (vitest)`, its workers `node (vitest 1)`, …
+  if (argv[0] === "node (vitest)") return "vitest";
   if (["sh", "bash", "dash", "zsh"].includes(exe) && argv[1] === "-c") return "shell";
   if (exe === "node" || exe.startsWith("node")) {
     const script = argv.slice(1).find((a) => !a.startsWith("-"));
