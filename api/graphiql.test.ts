@@ -7,10 +7,11 @@ import { existsSync } from "node:fs";
 import { chromium, type Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { freePort } from "../test/harness/ports.js";
+import { chromiumPath } from "../test/harness/prerequisites.js";
 import { createApi, type XmarginApi } from "./createApi.js";
 import { createWorld, standardScene, type World } from "./testing/fixture.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM = chromiumPath();
 let world: World;
 let api: XmarginApi;
 let server: http.Server;
@@ -29,7 +30,8 @@ beforeAll(async () => {
     server.listen(port, "127.0.0.1", () => resolve());
   });
   base = `http://127.0.0.1:${port}`;
-  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`.`);
+  // test/harness/prerequisites.ts installs it before any suite runs; this is for a run without that setup
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing; install it with \`apt-get install -y --no-install-recommends chromium\`.`);
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],

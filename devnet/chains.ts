@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AnvilStartError } from "./errors.js";
+import { registerChild, unregisterChild } from "./reaper.js";
 import { rpc } from "./rpc.js";
 
 export const ANVIL_BIN = resolve(
@@ -89,6 +90,7 @@ export async function startChain(opts: ChainOptions): Promise<RunningChain> {
 
   const child = spawn(ANVIL_BIN, args, { stdio: ["ignore", "ignore", "pipe"] });
   running.add(child);
+  if (child.pid !== undefined) registerChild({ pid: child.pid, group: false, label: `anvil:${opts.name}` });
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
@@ -98,6 +100,7 @@ export async function startChain(opts: ChainOptions): Promise<RunningChain> {
     child.once("exit", (code, signal) => {
       exited = { code, signal };
       running.delete(child);
+      if (child.pid !== undefined) unregisterChild(child.pid);
       done();
     });
   });

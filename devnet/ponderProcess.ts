@@ -13,6 +13,7 @@ import path from "node:path";
 import { redactUrl, redactUrlsInText } from "../config/redactUrl.js";
 import { freePort } from "./ports.js";
 import { XmarginError } from "../errors.js";
+import { registerChild, unregisterChild } from "./reaper.js";
 
 export class PonderProcessError extends XmarginError {
   override name = "PonderProcessError";
@@ -217,6 +218,7 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
   if (child.pid === undefined) throw new PonderProcessError("Failed to spawn ponder: no pid.", { args });
   const pid = child.pid;
   liveGroups.add(pid);
+  registerChild({ pid, group: true, label: "ponder" });
 
   let boundPort: number | undefined;
   let portMoved = false;
@@ -228,6 +230,7 @@ export async function startPonder(options: StartPonderOptions): Promise<PonderPr
       liveGroups.delete(pid);
       // Worker threads die with the process; anything else left in the group goes too.
       killGroup(pid, "SIGKILL");
+      unregisterChild(pid);
       resolve({ code, signal });
     });
   });

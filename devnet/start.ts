@@ -26,6 +26,7 @@ import { startPonder, type PonderProcess } from "./ponderProcess.js";
 import { rpc } from "./rpc.js";
 import { createSimulator, type Simulator } from "./simulator.js";
 import { startLiquidator, type Liquidator } from "./liquidator.js";
+import { startReaper } from "./reaper.js";
 import { createNonceScope } from "./txSender.js";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "..", "..");
@@ -80,6 +81,8 @@ export async function systemSummary(apiUrl: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
+  // First of all: the watchdog that stops every child if this process (or npm above it) is killed.
+  startReaper();
   const flags = parseFlags(process.argv.slice(2), {
     values: ["seed", "accounts", "port", "crash-every", "crash-pct", "recovery", "step-ms", "steps", "chain-port-base"],
     booleans: ["simulator", "liquidator"],

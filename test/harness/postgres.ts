@@ -3,11 +3,12 @@
  * a random port below 32768, unix sockets inside the temp dir, `pg_ctl -w start`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, appendFileSync, chownSync } from "node:fs";
+import { chmodSync, mkdtempSync, rmSync, appendFileSync, chownSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { XmarginError } from "../../errors.js";
 import { freePort } from "./ports.js";
+import { findPostgresBinDir } from "./prerequisites.js";
 import { track, untrack } from "./processes.js";
 
 export class PostgresHarnessError extends XmarginError {
@@ -29,18 +30,13 @@ export interface TestPostgres {
 
 /** The PostgreSQL server binaries directory (highest version in /usr/lib/postgresql/*\/bin). */
 export function findPostgresBin(): string {
-  const root = "/usr/lib/postgresql";
-  const versions = existsSync(root)
-    ? readdirSync(root)
-        .filter((v) => existsSync(path.join(root, v, "bin", "initdb")))
-        .sort((a, b) => Number(b) - Number(a))
-    : [];
-  if (versions.length === 0) {
+  const bin = findPostgresBinDir();
+  if (!bin) {
     throw new PostgresHarnessError(
-      "PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (initdb, pg_ctl). Install them: `apt-get install -y postgresql` (or run .ci/run).",
+      "PostgreSQL server binaries not found in /usr/lib/postgresql/*/bin (initdb, pg_ctl). Install them: `apt-get install -y --no-install-recommends postgresql` (npm test does when it runs as root or with passwordless sudo).",
     );
   }
-  return path.join(root, versions[0], "bin");
+  return bin;
 }
 
 function asPostgres(bin: string, args: string[]): string {
@@ -86,7 +82,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   asPostgres(path.join(bin, "pg_ctl"), ["-D", dataDir, "-l", logFile, "-w", "-t", "60", "start"]);
   const pidLine = asPostgres(path.join(bin, "pg_ctl"), ["-D", dataDir, "status"]);
   const pid = Number(/PID: (\d+)/.exec(pidLine)?.[1] ?? 0);
-  if (pid) track(pid, `postgres:${port}`, false);
+  if (pid) track(pid, `postgres:${port}`, false, "SIGQUIT");
   const url = `postgresql://xmargin@127.0.0.1:${port}/postgres`;
 
   let stopped = false;

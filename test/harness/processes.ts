@@ -1,7 +1,10 @@
 /**
  * Every child process a test starts is registered here, so that afterAll (and, as a last resort,
- * process exit) kills it even when beforeAll failed half-way.
+ * process exit) kills it even when beforeAll failed half-way; and with the watchdog
+ * (devnet/reaper.ts), which kills it when the test process itself is killed (a SIGKILLed vitest).
  */
+import { registerChild, unregisterChild } from "../../devnet/reaper.js";
+
 interface Tracked {
   label: string;
   /** Kill the process group (-pid) rather than the pid alone. */
@@ -23,8 +26,10 @@ function kill(pid: number, t: Tracked, signal: NodeJS.Signals): void {
   }
 }
 
-export function track(pid: number, label: string, group = true): void {
+/** `signal`: what the watchdog sends first (SIGKILL follows), e.g. SIGQUIT for Postgres' immediate shutdown. */
+export function track(pid: number, label: string, group = true, signal: NodeJS.Signals = "SIGTERM"): void {
   tracked.set(pid, { label, group });
+  registerChild({ pid, group, label, signal });
   if (!hooked) {
     hooked = true;
     process.on("exit", () => {
@@ -35,6 +40,7 @@ export function track(pid: number, label: string, group = true): void {
 
 export function untrack(pid: number): void {
   tracked.delete(pid);
+  unregisterChild(pid);
 }
 
 /** SIGKILL everything still tracked; returns the labels killed. */
@@ -43,6 +49,7 @@ export function killAllTracked(): string[] {
   for (const [pid, t] of tracked) {
     kill(pid, t, "SIGKILL");
     labels.push(`${t.label}(${pid})`);
+    unregisterChild(pid);
   }
   tracked.clear();
   return labels;
