@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | "NOT_FOUND"
   | "DEPTH_LIMIT"
   | "ALIAS_LIMIT"
+  | "DIRECTIVE_LIMIT"
   | "TOKEN_LIMIT"
   | "COST_LIMIT"
   | "BODY_LIMIT"
@@ -44,6 +45,7 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   NOT_FOUND: 404,
   DEPTH_LIMIT: 400,
   ALIAS_LIMIT: 400,
+  DIRECTIVE_LIMIT: 400,
   TOKEN_LIMIT: 400,
   COST_LIMIT: 400,
   BODY_LIMIT: 413,
