@@ -16,6 +16,10 @@ export interface ApiContext {
   book: ApiBook;
   hub: BookHub;
   limits: ApiLimits;
+  /** aborted when the request's time limit passes (plugins/useTimeLimit.ts): long resolvers stop */
+  signal: AbortSignal;
+  /** aborts `signal` */
+  abort(): void;
   /** who asks: the remote address the server saw ("unknown" when the server passes none) */
   client: string;
   /** chainId → name, from the book's chain statuses (cached per status list). */
@@ -39,6 +43,10 @@ export function createContextFactory(book: ApiBook, hub: BookHub, limits: ApiLim
   };
   return (initial) => {
     const remote = (initial as ServerContext | undefined)?.remoteAddress;
-    return { book, hub, limits, chainNames, client: typeof remote === "string" && remote !== "" ? remote : "unknown" };
+    const request = (initial as { request?: Request } | undefined)?.request;
+    const signal = new AbortController();
+    // a client that goes away stops its work too
+    request?.signal?.addEventListener?.("abort", () => signal.abort(), { once: true });
+    return { book, hub, limits, chainNames, signal: signal.signal, abort: () => signal.abort(), client: typeof remote === "string" && remote !== "" ? remote : "unknown" };
   };
 }

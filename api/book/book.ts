@@ -712,9 +712,9 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       }
       return report;
     },
-    accountAt(address, time) {
+    accountAt(address, time, historyOptions) {
       requireLoaded();
-      return accountAt(reader, config, address, time);
+      return accountAt(reader, config, address, time, historyOptions);
     },
     listAccounts(filter, order, first, after) {
       requireLoaded();
@@ -795,13 +795,13 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       }
       return out;
     },
-    accountHistory(address, from, to, bucketSeconds): Promise<HistoryPoint[]> {
+    accountHistory(address, from, to, bucketSeconds, historyOptions): Promise<HistoryPoint[]> {
       requireLoaded();
-      return accountHistory(reader, config, address, from, to, bucketSeconds);
+      return accountHistory(reader, config, address, from, to, bucketSeconds, historyOptions);
     },
-    systemHistory(from, to, bucketSeconds): Promise<SystemHistoryPoint[]> {
+    systemHistory(from, to, bucketSeconds, historyOptions): Promise<SystemHistoryPoint[]> {
       requireLoaded();
-      return systemHistory(reader, config, from, to, bucketSeconds);
+      return systemHistory(reader, config, from, to, bucketSeconds, historyOptions);
     },
     subscribe(fn, subscribeOptions?: SubscribeOptions) {
       const listener: Listener = { fn, endangeredMaxHealthFactor: subscribeOptions?.endangeredMaxHealthFactor };

@@ -9,7 +9,8 @@ export type BookErrorCode =
   | "BOOK_NOT_READY"
   | "BOOK_TOO_MANY_BUCKETS"
   | "BOOK_INVALID_RANGE"
-  | "BOOK_INVALID_CURSOR";
+  | "BOOK_INVALID_CURSOR"
+  | "BOOK_ABORTED";
 
 export class BookError extends XmarginError {
   override name = "BookError";

@@ -40,11 +40,15 @@ describe("operationCost", () => {
 
   test("behavior: history costs its buckets × the work per bucket; systemHistory grows with the book", () => {
     const account = (b: number) => `{ accountHistory(address: "0x1", from: 0, to: 99999, bucketSeconds: ${b}) { time } }`;
-    expect(cost(account(1000))).toBe(50 + 100 * 20 + 100 * 1);
+    const { accountHistory, systemHistory } = DEFAULT_COST_MODEL.bucketed;
+    expect(cost(account(1000))).toBe(50 + 100 * accountHistory!.perBucket + 100 * 1);
     const system = `{ systemHistory(from: 0, to: 99999, bucketSeconds: 1000) { time } }`;
-    expect(cost(system, {}, { accounts: 1000 })).toBe(100 + 100 * (20 + 1000) + 100);
+    expect(cost(system, {}, { accounts: 1000 })).toBeCloseTo(100 + 100 * (systemHistory!.perBucket + 1000 * systemHistory!.perBucketPerAccount) + 100, 6);
+    expect(cost(system, {}, { accounts: 100_000 })).toBeGreaterThan(cost(system, {}, { accounts: 1000 }) * 10);
+    // the issue's case: 2,000 buckets over 30 days is refused by cost (limit 50,000)
+    expect(cost(`{ accountHistory(address: "0x1", from: 0, to: 2591999, bucketSeconds: 1296) { time } }`)).toBeGreaterThan(50_000);
     // more buckets than served: refused by the resolver (LIMIT_EXCEEDED), costed as one
-    expect(cost(account(1))).toBe(50 + 20 + 1);
+    expect(cost(account(1))).toBe(50 + accountHistory!.perBucket + 1);
   });
 
   test("behavior: time travel costs a ledger rebuild, now does not", () => {

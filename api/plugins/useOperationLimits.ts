@@ -50,9 +50,12 @@ const LIST_FIELDS = new Set([
 ]);
 
 /**
- * Weights in rough units of one account evaluation. History: one bucket of `accountHistory`
- * prepares one environment and evaluates one account; one bucket of `systemHistory` prepares one
- * environment and screens every account of the book (api/book/history.ts).
+ * Weights: one unit is about 0.1 ms of work on this project's 2-core machine, so the default
+ * maxCost (50,000) is a few seconds at most, inside the 10 s time limit. History: one bucket
+ * estimates volatility over the 30-day lookback (43,200 grid steps; 17 ms of CPU measured with a
+ * month of 5-minute rounds on 3 chains), prepares an environment and evaluates one account
+ * (`accountHistory`) or screens every account of the book (`systemHistory`, ~5 µs each). Time
+ * travel reads the account's ledger and a month of rounds, then does one bucket's work (50–200 ms).
  */
 export const DEFAULT_COST_MODEL: CostModel = {
   weights: {
@@ -70,8 +73,8 @@ export const DEFAULT_COST_MODEL: CostModel = {
   listEstimate: 5,
   lists: LIST_FIELDS,
   bucketed: {
-    accountHistory: { perBucket: 20, perBucketPerAccount: 0 },
-    systemHistory: { perBucket: 20, perBucketPerAccount: 1 },
+    accountHistory: { perBucket: 200, perBucketPerAccount: 0 },
+    systemHistory: { perBucket: 200, perBucketPerAccount: 0.05 },
   },
   timeTravel: 1_000,
   maxPageSize: 500,
