@@ -56,10 +56,21 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/**
+ * The HTTP side of a coded error, as the GraphQL-over-HTTP spec gives it per media type: a
+ * client's mistake (4xx) is `spec: true`, so yoga answers it with its real status under
+ * `Accept: application/graphql-response+json` and with 200 under `application/json` (where the
+ * spec asks 200 for every well-formed request). Server conditions (503, 504, 500) keep their
+ * status under both.
+ */
+export function httpOf(status: number): { status: number; spec?: true } {
+  return status < 500 ? { status, spec: true } : { status };
+}
+
 /** A GraphQL error a client can act on: message + `extensions.code` + `extensions.http.status`. */
 export function apiError(code: ApiErrorCode, message: string, details?: Record<string, unknown>): GraphQLError {
   return createGraphQLError(message, {
-    extensions: { code, http: { status: API_ERROR_STATUS[code] }, ...(details ? { details: jsonSafe(details) } : {}) },
+    extensions: { code, http: httpOf(API_ERROR_STATUS[code]), ...(details ? { details: jsonSafe(details) } : {}) },
   });
 }
 
@@ -101,7 +112,7 @@ export function maskApiError(error: unknown, message: string, production: boolea
       nodes: error.nodes,
       source: error.source,
       positions: error.positions,
-      extensions: { ...error.extensions, code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } },
+      extensions: { ...error.extensions, code: "GRAPHQL_VALIDATION_FAILED", http: httpOf(400) },
     });
   }
   const shown = production ? message : original instanceof Error ? original.message : String(original);

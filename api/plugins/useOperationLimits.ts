@@ -76,7 +76,7 @@ export const DEFAULT_COST_MODEL: CostModel = {
     accountHistory: { perBucket: 200, perBucketPerAccount: 0 },
     systemHistory: { perBucket: 200, perBucketPerAccount: 0.05 },
   },
-  timeTravel: 1_000,
+  timeTravel: 2_000,
   maxPageSize: 500,
   maxBuckets: 2000,
 };
