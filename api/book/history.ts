@@ -197,10 +197,15 @@ function accountRiskAt(config: RiskConfig, timeline: Timeline, env: PreparedEnv,
 }
 
 /** The account as it was at unix time `time`, rebuilt from the ledger; null when the store had not seen it by then. */
-export async function accountAt(reader: StoreReader, config: RiskConfig, address: Hex, time: number, _options: HistoryOptions = {}): Promise<AccountRisk | null> {
+export async function accountAt(reader: StoreReader, config: RiskConfig, address: Hex, time: number, options: HistoryOptions = {}): Promise<AccountRisk | null> {
   bucketTimes(time, time, 1);
   const who = address.toLowerCase() as Hex;
+  const pause = slicer(options.signal);
+  await pause();
   const source = await loadSource(reader, config, time, time, who);
+  // the read took a while: let other requests run, and stop if this one timed out meanwhile
+  await yieldToLoop();
+  await pause();
   const timeline = new Timeline(source.ledger, source.rounds, source.tokens);
   timeline.advance(time);
   return accountRiskAt(config, timeline, environmentAt(config, timeline, source, time, new Map()), who);
