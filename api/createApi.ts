@@ -152,7 +152,8 @@ function bodyTooLarge(max: number, got: string): Response {
     JSON.stringify({
       errors: [{ message: `The request body is ${got} bytes; at most ${max} are accepted.`, extensions: { code: "BODY_LIMIT", http: { status } } }],
     }),
-    { status, headers: { "content-type": "application/json; charset=utf-8" } },
+    // the rest of the body is never read: the connection cannot carry another request
+    { status, headers: { "content-type": "application/json; charset=utf-8", connection: "close" } },
   );
 }
 
