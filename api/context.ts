@@ -16,6 +16,12 @@ export interface ApiContext {
   book: ApiBook;
   hub: BookHub;
   limits: ApiLimits;
+  /** aborted when the request's time limit passes (plugins/useTimeLimit.ts): long resolvers stop */
+  signal: AbortSignal;
+  /** aborts `signal` */
+  abort(): void;
+  /** who asks: the remote address the server saw ("unknown" when the server passes none) */
+  client: string;
   /** chainId → name, from the book's chain statuses (cached per status list). */
   chainNames(): ReadonlyMap<ChainId, string>;
 }
@@ -23,12 +29,24 @@ export interface ApiContext {
 /** chainId → name per chain-status list (the book reuses one list per time frame) */
 const namesByStatuses = new WeakMap<object, ReadonlyMap<ChainId, string>>();
 
-export function createContextFactory(book: ApiBook, hub: BookHub, limits: ApiLimits): () => ApiContext {
+/** What the server passes with each request (yoga's server context). */
+export interface ServerContext {
+  remoteAddress?: string;
+}
+
+export function createContextFactory(book: ApiBook, hub: BookHub, limits: ApiLimits): (initial: object) => ApiContext {
   const chainNames = (): ReadonlyMap<ChainId, string> => {
     const chains = book.chains();
     let names = namesByStatuses.get(chains);
     if (names === undefined) namesByStatuses.set(chains, (names = new Map(chains.map((c) => [c.chainId, c.name]))));
     return names;
   };
-  return () => ({ book, hub, limits, chainNames });
+  return (initial) => {
+    const remote = (initial as ServerContext | undefined)?.remoteAddress;
+    const request = (initial as { request?: Request } | undefined)?.request;
+    const signal = new AbortController();
+    // a client that goes away stops its work too
+    request?.signal?.addEventListener?.("abort", () => signal.abort(), { once: true });
+    return { book, hub, limits, chainNames, signal: signal.signal, abort: () => signal.abort(), client: typeof remote === "string" && remote !== "" ? remote : "unknown" };
+  };
 }

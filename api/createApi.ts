@@ -6,7 +6,8 @@
 import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createSchema, createYoga, type YogaLogger, type YogaServerInstance } from "graphql-yoga";
 import type { Hono } from "hono";
-import { createContextFactory, type ApiBook, type ApiContext } from "./context.js";
+import { ByteLru } from "./cache/byteLru.js";
+import { createContextFactory, type ApiBook, type ApiContext, type ServerContext } from "./context.js";
 import { API_ERROR_STATUS, maskApiError } from "./errors.js";
 import { createBookHub, type BookHub } from "./hub.js";
 import { createApiLogger } from "./logger.js";
@@ -15,6 +16,7 @@ import { METRICS_CONTENT_TYPE, registerIntoPonder, renderMetrics, riskMetrics, t
 import { useCompiledExecution } from "./plugins/useCompiledExecution.js";
 import { useOperationLimits } from "./plugins/useOperationLimits.js";
 import { answerOnNode, declaredBodyLength, nodeBindingsOf, takesNodePath, type NodeBindings } from "./nodePath.js";
+import { corsFor, parseOrigins } from "./origins.js";
 import { useTimeLimit } from "./plugins/useTimeLimit.js";
 import { resolvers } from "./resolvers/index.js";
 import { typeDefs } from "./schema/typeDefs.js";
@@ -30,6 +32,11 @@ export interface CreateApiOptions {
   endangeredCap?: number;
   /** Default: client mistakes silent, server errors to the console with URLs redacted. */
   logger?: YogaLogger;
+  /**
+   * Browser origins allowed cross-origin (CORS, with credentials). Default: env
+   * `XMARGIN_API_ORIGINS` (comma-separated, validated); empty = same-origin only.
+   */
+  origins?: readonly string[];
 }
 
 export interface XmarginApi {
@@ -38,7 +45,7 @@ export interface XmarginApi {
   limits: ApiLimits;
   metrics: RiskMetric[];
   /** Answers a GraphQL request (GET GraphiQL/query, POST, SSE); enforces the body limit. */
-  handle(request: Request): Promise<Response>;
+  handle(request: Request, server?: ServerContext): Promise<Response>;
   /**
    * Answers a plain POST query straight on Node's request and response (api/nodePath.ts) and
    * resolves to the "already sent" marker for Hono; null when the request is not one (use `handle`).
@@ -67,7 +74,13 @@ let graphiqlHtml: string | null = null;
 export function createApi(options: CreateApiOptions): XmarginApi {
   const limits: ApiLimits = { ...API_LIMITS, ...options.limits };
   const production = options.production ?? process.env.NODE_ENV !== "development";
-  const hub = createBookHub(options.book, { maxSubscriptions: limits.maxSubscriptions, endangeredCap: options.endangeredCap ?? 10_000 });
+  const hub = createBookHub(options.book, {
+    maxSubscriptions: limits.maxSubscriptions,
+    maxSubscriptionsPerClient: limits.maxSubscriptionsPerClient,
+    maxEndangeredThresholds: limits.maxEndangeredThresholds,
+    endangeredCap: options.endangeredCap ?? 10_000,
+  });
+  const origins = options.origins ?? parseOrigins(process.env.XMARGIN_API_ORIGINS);
   const schema = createSchema<ApiContext>({ typeDefs, resolvers: resolvers as never }) as never;
 
   const yoga = createYoga<Record<string, unknown>, ApiContext>({
@@ -80,9 +93,21 @@ export function createApi(options: CreateApiOptions): XmarginApi {
     renderGraphiQL: (opts) => (graphiqlHtml ??= renderGraphiQL(opts)),
     landingPage: false,
     batching: false,
+    cors: corsFor(origins),
+    // Parsed documents are kept by estimated bytes (~64 B of AST per source character, measured),
+    // failed parses too; the validation cache is keyed weakly by those documents.
+    parserAndValidationCache: {
+      documentCache: new ByteLru<string, never>({ maxBytes: limits.parseCacheBytes, maxEntries: 1000, sizeOf: (_v, key) => 2048 + 64 * key.length }),
+      errorCache: new ByteLru<string, never>({ maxBytes: limits.parseCacheBytes / 4, maxEntries: 1000, sizeOf: (_v, key) => 1024 + 2 * key.length }),
+      validationCache: true,
+    },
     logging: options.logger ?? createApiLogger(production ? "error" : "warn"),
     // compiled execution first: the time limit wraps the compiled function
-    plugins: [useOperationLimits(limits), useCompiledExecution(), useTimeLimit(limits.requestTimeoutMs)],
+    plugins: [
+      useOperationLimits(limits, { accounts: () => options.book.stats().accounts }),
+      useCompiledExecution({ maxBytes: limits.compiledCacheBytes, maxFields: limits.maxCompiledFields }),
+      useTimeLimit(limits.requestTimeoutMs),
+    ],
   });
 
   const metrics = riskMetrics(options.book, hub);
@@ -92,10 +117,10 @@ export function createApi(options: CreateApiOptions): XmarginApi {
     hub,
     limits,
     metrics,
-    async handle(request) {
+    async handle(request, server = {}) {
       const limited = await limitBody(request, limits.maxBodyBytes);
       if (limited instanceof Response) return limited;
-      return yoga.handle(limited, {});
+      return yoga.handle(limited, server as Record<string, unknown>) as Promise<Response>;
     },
     handleNode(bindings) {
       return takesNodePath(bindings.incoming, limits.maxBodyBytes) ? answerOnNode(yoga, bindings) : null;
@@ -107,15 +132,15 @@ export function createApi(options: CreateApiOptions): XmarginApi {
   };
 }
 
-/** Mounts GET/POST `path` (GraphQL, GraphiQL, SSE) and GET `metricsPath` on a Hono app. */
+/** Mounts GET/POST/OPTIONS `path` (GraphQL, GraphiQL, SSE, CORS preflight) and GET `metricsPath` on a Hono app. */
 export function mountApi(
   app: Hono,
   api: XmarginApi,
   { path = "/graphql", metricsPath = "/metrics/risk", intoPonderRegistry = true } = {},
 ): { ponderRegistry: boolean } {
-  app.on(["GET", "POST"], path, (c) => {
+  app.on(["GET", "POST", "OPTIONS"], path, (c) => {
     const node = nodeBindingsOf(c.env);
-    return (node && api.handleNode(node)) ?? api.handle(c.req.raw);
+    return (node && api.handleNode(node)) ?? api.handle(c.req.raw, { remoteAddress: node?.incoming.socket.remoteAddress });
   });
   app.get(metricsPath, async () => new Response(await api.metricsText(), { headers: { "content-type": METRICS_CONTENT_TYPE } }));
   return { ponderRegistry: intoPonderRegistry ? registerIntoPonder(api.metrics) : false };
@@ -127,7 +152,8 @@ function bodyTooLarge(max: number, got: string): Response {
     JSON.stringify({
       errors: [{ message: `The request body is ${got} bytes; at most ${max} are accepted.`, extensions: { code: "BODY_LIMIT", http: { status } } }],
     }),
-    { status, headers: { "content-type": "application/json; charset=utf-8" } },
+    // the rest of the body is never read: the connection cannot carry another request
+    { status, headers: { "content-type": "application/json; charset=utf-8", connection: "close" } },
   );
 }
 

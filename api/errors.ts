@@ -16,6 +16,7 @@ export type ApiErrorCode =
   | "NOT_FOUND"
   | "DEPTH_LIMIT"
   | "ALIAS_LIMIT"
+  | "DIRECTIVE_LIMIT"
   | "TOKEN_LIMIT"
   | "COST_LIMIT"
   | "BODY_LIMIT"
@@ -44,6 +45,7 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   NOT_FOUND: 404,
   DEPTH_LIMIT: 400,
   ALIAS_LIMIT: 400,
+  DIRECTIVE_LIMIT: 400,
   TOKEN_LIMIT: 400,
   COST_LIMIT: 400,
   BODY_LIMIT: 413,
@@ -54,10 +56,21 @@ export const API_ERROR_STATUS: Record<ApiErrorCode, number> = {
   INTERNAL: 500,
 };
 
+/**
+ * The HTTP side of a coded error, as the GraphQL-over-HTTP spec gives it per media type: a
+ * client's mistake (4xx) is `spec: true`, so yoga answers it with its real status under
+ * `Accept: application/graphql-response+json` and with 200 under `application/json` (where the
+ * spec asks 200 for every well-formed request). Server conditions (503, 504, 500) keep their
+ * status under both.
+ */
+export function httpOf(status: number): { status: number; spec?: true } {
+  return status < 500 ? { status, spec: true } : { status };
+}
+
 /** A GraphQL error a client can act on: message + `extensions.code` + `extensions.http.status`. */
 export function apiError(code: ApiErrorCode, message: string, details?: Record<string, unknown>): GraphQLError {
   return createGraphQLError(message, {
-    extensions: { code, http: { status: API_ERROR_STATUS[code] }, ...(details ? { details: jsonSafe(details) } : {}) },
+    extensions: { code, http: httpOf(API_ERROR_STATUS[code]), ...(details ? { details: jsonSafe(details) } : {}) },
   });
 }
 
@@ -73,6 +86,8 @@ const PASS_THROUGH: Record<string, ApiErrorCode> = {
   BOOK_NOT_READY: "NOT_READY",
   BOOK_TOO_MANY_BUCKETS: "LIMIT_EXCEEDED",
   BOOK_INVALID_RANGE: "BAD_TIME",
+  BOOK_INVALID_CURSOR: "BAD_CURSOR",
+  BOOK_ABORTED: "TIMEOUT",
 };
 
 /**
@@ -97,7 +112,7 @@ export function maskApiError(error: unknown, message: string, production: boolea
       nodes: error.nodes,
       source: error.source,
       positions: error.positions,
-      extensions: { ...error.extensions, code: "GRAPHQL_VALIDATION_FAILED", http: { status: 400 } },
+      extensions: { ...error.extensions, code: "GRAPHQL_VALIDATION_FAILED", http: httpOf(400) },
     });
   }
   const shown = production ? message : original instanceof Error ? original.message : String(original);

@@ -6,6 +6,10 @@
  *
  * Subscribers get async iterables (yoga's Repeater) with a sliding buffer: a slow client skips
  * stale snapshots instead of growing memory.
+ *
+ * Caps (api/limits.ts): subscriptions per process, per client (its remote address), and distinct
+ * endangered thresholds (each one is a diff of the book's endangered set on every update). A
+ * subscription is counted from the moment it is admitted until its stream ends.
  */
 import { Repeater, SlidingBuffer } from "graphql-yoga";
 import type { Hex, Tier } from "../risk/types.js";
@@ -24,15 +28,18 @@ interface Threshold {
   unsubscribe: () => void;
 }
 
+/** Every stream takes the client it is for (its remote address); caps are counted per client. */
 export interface BookHub {
   /** Signals (the update counter) for one account: once now, then after each update touching it. */
-  account(address: Hex): AsyncIterable<number>;
-  endangered(maxHealthFactor: number): AsyncIterable<EndangeredDiff>;
-  tierChanges(tier: Tier | null): AsyncIterable<TierChange>;
+  account(address: Hex, client: string): AsyncIterable<number>;
+  endangered(maxHealthFactor: number, client: string): AsyncIterable<EndangeredDiff>;
+  tierChanges(tier: Tier | null, client: string): AsyncIterable<TierChange>;
   /** Signals after every book update (and once now). */
-  system(): AsyncIterable<number>;
-  /** How many subscriptions are open. */
-  size(): number;
+  system(client: string): AsyncIterable<number>;
+  /** How many subscriptions are open (all clients, or one). */
+  size(client?: string): number;
+  /** How many distinct endangered thresholds are diffed per update. */
+  thresholds(): number;
   /** The update counter: memoize per-update work on it. */
   version(): number;
   close(): void;
@@ -40,6 +47,8 @@ export interface BookHub {
 
 export interface BookHubOptions {
   maxSubscriptions: number;
+  maxSubscriptionsPerClient: number;
+  maxEndangeredThresholds: number;
   /** How many endangered accounts a new endangered subscriber gets in its first event. */
   endangeredCap: number;
 }
@@ -50,6 +59,7 @@ export function createBookHub(book: RiskBookView, options: BookHubOptions): Book
   const tierListeners = new Set<(c: TierChange) => void>();
   const thresholds = new Map<number, Threshold>();
   let open = 0;
+  const openPerClient = new Map<string, number>();
   let version = 0;
   let unsubscribeBook: (() => void) | null = null;
   let closed = false;
@@ -80,35 +90,53 @@ export function createBookHub(book: RiskBookView, options: BookHubOptions): Book
     for (const l of systemListeners) l(version);
   }
 
-  function admit(): void {
+  function admit(client: string): () => void {
     if (closed) throw apiError("NOT_READY", "The API is shutting down; reconnect to another replica.");
     if (open >= options.maxSubscriptions) {
       throw apiError("LIMIT_EXCEEDED", `This server already serves ${open} subscriptions (the maximum); try again later or another replica.`, {
         max: options.maxSubscriptions,
       });
     }
+    const mine = openPerClient.get(client) ?? 0;
+    if (mine >= options.maxSubscriptionsPerClient) {
+      throw apiError(
+        "LIMIT_EXCEEDED",
+        `This client already has ${mine} open subscriptions, the maximum per client; close one (or multiplex several fields over fewer streams) first.`,
+        { max: options.maxSubscriptionsPerClient },
+      );
+    }
     ensureListening();
+    open++;
+    openPerClient.set(client, mine + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      open--;
+      const left = (openPerClient.get(client) ?? 1) - 1;
+      if (left <= 0) openPerClient.delete(client);
+      else openPerClient.set(client, left);
+    };
   }
 
   /** Snapshot streams keep the newest 32 (a slow client skips old snapshots); event streams keep 1024. */
-  function stream<T>(register: (push: (v: T) => void) => () => void, initial?: T, buffer = 32): AsyncIterable<T> {
-    admit();
+  function stream<T>(client: string, register: (push: (v: T) => void) => () => void, initial?: T, buffer = 32): AsyncIterable<T> {
+    const release = admit(client);
     return new Repeater<T>(async (push, stop) => {
-      open++;
       try {
         if (initial !== undefined) void push(initial);
         const off = register((v) => void push(v));
         await stop;
         off();
       } finally {
-        open--;
+        release();
       }
     }, new SlidingBuffer(buffer));
   }
 
   return {
-    account(address) {
-      return stream<number>((push) => {
+    account(address, client) {
+      return stream<number>(client, (push) => {
         let set = accountListeners.get(address);
         if (!set) accountListeners.set(address, (set = new Set()));
         set.add(push);
@@ -118,8 +146,15 @@ export function createBookHub(book: RiskBookView, options: BookHubOptions): Book
         };
       }, version);
     },
-    endangered(maxHealthFactor) {
-      return stream<EndangeredDiff>((push) => {
+    endangered(maxHealthFactor, client) {
+      if (!thresholds.has(maxHealthFactor) && thresholds.size >= options.maxEndangeredThresholds) {
+        throw apiError(
+          "LIMIT_EXCEEDED",
+          `${thresholds.size} distinct maxHealthFactor thresholds are already followed (the maximum); subscribe with one of them (${[...thresholds.keys()].slice(0, 8).join(", ")}) or try again later.`,
+          { max: options.maxEndangeredThresholds },
+        );
+      }
+      return stream<EndangeredDiff>(client, (push) => {
         let t = thresholds.get(maxHealthFactor);
         if (!t) {
           const listeners = new Set<(diff: EndangeredDiff) => void>();
@@ -146,8 +181,8 @@ export function createBookHub(book: RiskBookView, options: BookHubOptions): Book
         };
       }, undefined, 1024);
     },
-    tierChanges(tier) {
-      return stream<TierChange>((push) => {
+    tierChanges(tier, client) {
+      return stream<TierChange>(client, (push) => {
         const l = (c: TierChange) => {
           if (tier === null || c.to === tier) push(c);
         };
@@ -155,13 +190,14 @@ export function createBookHub(book: RiskBookView, options: BookHubOptions): Book
         return () => tierListeners.delete(l);
       }, undefined, 1024);
     },
-    system() {
-      return stream<number>((push) => {
+    system(client) {
+      return stream<number>(client, (push) => {
         systemListeners.add(push);
         return () => systemListeners.delete(push);
       }, version);
     },
-    size: () => open,
+    size: (client) => (client === undefined ? open : openPerClient.get(client) ?? 0),
+    thresholds: () => thresholds.size,
     version: () => version,
     close() {
       closed = true;

@@ -106,7 +106,7 @@ export function createLazyBook(options: LazyBookOptions): LazyBook {
     },
     asOf: () => use().asOf(),
     account: (address) => use().account(address),
-    accountAt: async (address, time) => use().accountAt(address, time),
+    accountAt: async (address, time, options) => use().accountAt(address, time, options),
     listAccounts: (filter, order, first, after) => use().listAccounts(filter, order, first, after),
     endangered: (maxHealthFactor, first) => use().endangered(maxHealthFactor, first),
     system: () => use().system(),
@@ -116,8 +116,8 @@ export function createLazyBook(options: LazyBookOptions): LazyBook {
     runScenario: (scenario) => use().runScenario(scenario),
     stressLibrary: () => use().stressLibrary(),
     tierChanges: (q) => use().tierChanges(q),
-    accountHistory: async (address, from, to, bucketSeconds) => use().accountHistory(address, from, to, bucketSeconds),
-    systemHistory: async (from, to, bucketSeconds) => use().systemHistory(from, to, bucketSeconds),
+    accountHistory: async (address, from, to, bucketSeconds, options) => use().accountHistory(address, from, to, bucketSeconds, options),
+    systemHistory: async (from, to, bucketSeconds, options) => use().systemHistory(from, to, bucketSeconds, options),
     subscribe(fn, subscribeOptions) {
       const s = { fn, options: subscribeOptions, off: book ? book.subscribe(fn, subscribeOptions) : null };
       subscriptions.add(s);

@@ -18,7 +18,7 @@ function isClientError(value: unknown): boolean {
       continue;
     }
     const code = (current as { code?: unknown }).code;
-    return typeof code === "string" && /^(BAD_|LIMIT_EXCEEDED|NOT_FOUND|NOT_READY|BOOK_NOT_READY|BOOK_TOO_MANY_BUCKETS|BOOK_INVALID_RANGE)/.test(code);
+    return typeof code === "string" && /^(BAD_|LIMIT_EXCEEDED|NOT_FOUND|NOT_READY|BOOK_NOT_READY|BOOK_TOO_MANY_BUCKETS|BOOK_INVALID_RANGE|BOOK_INVALID_CURSOR|BOOK_ABORTED)/.test(code);
   }
   return false;
 }

@@ -54,7 +54,7 @@ interface NodeCapableYoga {
 
 /** Answers the request on the Node response; returns what Hono should see. */
 export async function answerOnNode(yoga: NodeCapableYoga, { incoming, outgoing }: NodeBindings): Promise<Response> {
-  const response = await yoga.handleNodeRequestAndResponse(incoming, outgoing, {});
+  const response = await yoga.handleNodeRequestAndResponse(incoming, outgoing, { remoteAddress: incoming.socket.remoteAddress });
   await sendNodeResponse(response as never, outgoing, incoming, true);
   return alreadySent(response.status);
 }

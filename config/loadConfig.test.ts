@@ -57,6 +57,14 @@ describe("loadConfig", () => {
     ]);
   });
 
+  test("behavior: a libpq keyword DATABASE_URL is refused without printing its password", () => {
+    const error = errorOf(() => load({ DATABASE_URL: "host=db.internal dbname=xmargin user=app password=hunter2" }));
+    expect(error.message).toContain("is not a Postgres URL");
+    expect(error.message).toContain("host=db.internal");
+    expect(error.message).toContain("password=***");
+    expect(`${error.message} ${JSON.stringify(error.details ?? {})}`).not.toContain("hunter2");
+  });
+
   test("behavior: DATABASE_URL wins over XMARGIN_PGLITE_DIR", () => {
     expect(load({ XMARGIN_PGLITE_DIR: "/tmp/pg1" }).database).toEqual({ kind: "pglite", directory: "/tmp/pg1" });
     expect(load({ XMARGIN_PGLITE_DIR: "/tmp/pg1", DATABASE_URL: "postgresql://x@127.0.0.1:5433/db" }).database).toEqual({

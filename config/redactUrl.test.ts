@@ -92,3 +92,17 @@ describe("redactUrlsInText", () => {
     expect(redactUrlsInText(text)).toBe(text);
   });
 });
+
+describe("libpq keyword connection strings", () => {
+  test("behavior: a non-URL DATABASE_URL loses its password, quoted or not; host, port and db stay", () => {
+    expect(redactUrl("host=db.internal port=5432 dbname=xmargin user=app password=hunter2")).toBe("host=db.internal port=5432 dbname=xmargin user=app password=***");
+    expect(redactUrl("host=db password = 'se cr\\'et' sslmode=require")).toBe("host=db password = *** sslmode=require");
+    expect(redactUrl("PASSWORD=x sslpassword=y")).toBe("PASSWORD=*** sslpassword=***");
+  });
+  test("behavior: in free text (a config error quoting the value) too, quotes around it kept", () => {
+    const message = `DATABASE_URL 'host=db password=hunter2' is not a Postgres URL; expected postgresql://user:password@host:port/db`;
+    const out = redactUrlsInText(message);
+    expect(out).not.toContain("hunter2");
+    expect(out).toContain("'host=db password=***'");
+  });
+});

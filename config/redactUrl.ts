@@ -36,11 +36,22 @@ function redactRuns(text: string): string {
   return text.replace(/[A-Za-z0-9_-]{8,}/g, (run) => (looksLikeSecret(run) ? "***" : run));
 }
 
+/**
+ * A libpq keyword/value connection string's secrets (`host=db password=hunter2`,
+ * `password='a b\\'c'`): the value of `password` and `sslpassword`, quoted or not.
+ */
+const KEYWORD_SECRET = /\b(password|sslpassword)(\s*=\s*)('(?:[^'\\]|\\.)*'?|[^\s'"]+)/gi;
+
+function redactKeywordSecrets(text: string): string {
+  return text.replace(KEYWORD_SECRET, (_m, key: string, eq: string) => `${key}${eq}***`);
+}
+
 const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/is;
 
 /**
  * Hides the credentials of one URL (the policy above). Text that is not a `scheme://` URL (e.g. a
- * config value missing its scheme) loses its secret-looking runs instead.
+ * config value missing its scheme, or a libpq `host=… password=…` connection string) loses its
+ * password values and its secret-looking runs instead.
  *
  * Examples:
  * `redactUrl("https://eth-mainnet.g.alchemy.com/v2/AbCdEf123456")` → `"https://eth-mainnet.g.alchemy.com/v2/***"`;
@@ -49,7 +60,7 @@ const URL_PARTS = /^([a-z][a-z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/i
  */
 export function redactUrl(url: string): string {
   const parts = URL_PARTS.exec(url);
-  if (parts === null) return redactRuns(url);
+  if (parts === null) return redactRuns(redactKeywordSecrets(url));
   const [, scheme, authority, path, query, fragment] = parts;
   const at = authority.lastIndexOf("@");
   const host = at === -1 ? authority : `***@${authority.slice(at + 1)}`;
@@ -79,12 +90,13 @@ const TRAILING_PUNCTUATION = /[.,;:!?)\]}]+$/;
 
 /**
  * Every `scheme://` URL inside a text (a log line, an error message, a stack) through
- * {@link redactUrl}; the rest of the text is left alone (addresses and hashes stay readable).
+ * {@link redactUrl}, and every libpq `password=…` value hidden; the rest of the text is left alone
+ * (addresses and hashes stay readable).
  * Example: `redactUrlsInText("fetch failed: https://mainnet.infura.io/v3/9aa3d95b3bc440fa88ea12eaa4456161.")`
  * → `"fetch failed: https://mainnet.infura.io/v3/***."`.
  */
 export function redactUrlsInText(text: string): string {
-  return text.replace(URL_IN_TEXT, (match) => {
+  return redactKeywordSecrets(text).replace(URL_IN_TEXT, (match) => {
     const tail = TRAILING_PUNCTUATION.exec(match)?.[0] ?? "";
     return redactUrl(match.slice(0, match.length - tail.length)) + tail;
   });

@@ -860,9 +860,9 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       }
       return report;
     },
-    accountAt(address, time) {
+    accountAt(address, time, historyOptions) {
       requireLoaded();
-      return accountAt(historyReader, config, address, time);
+      return accountAt(historyReader, config, address, time, historyOptions);
     },
     listAccounts(filter, order, first, after) {
       requireLoaded();
@@ -935,13 +935,13 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       requireLoaded();
       return tierLog.page(q);
     },
-    accountHistory(address, from, to, bucketSeconds): Promise<HistoryPoint[]> {
+    accountHistory(address, from, to, bucketSeconds, historyOptions): Promise<HistoryPoint[]> {
       requireLoaded();
-      return accountHistory(historyReader, config, address, from, to, bucketSeconds);
+      return accountHistory(historyReader, config, address, from, to, bucketSeconds, historyOptions);
     },
-    systemHistory(from, to, bucketSeconds): Promise<SystemHistoryPoint[]> {
+    systemHistory(from, to, bucketSeconds, historyOptions): Promise<SystemHistoryPoint[]> {
       requireLoaded();
-      return systemHistory(historyReader, config, from, to, bucketSeconds);
+      return systemHistory(historyReader, config, from, to, bucketSeconds, historyOptions);
     },
     subscribe(fn, subscribeOptions?: SubscribeOptions) {
       const listener: Listener = { fn, endangeredMaxHealthFactor: subscribeOptions?.endangeredMaxHealthFactor };

@@ -10,7 +10,8 @@ export type BookErrorCode =
   | "BOOK_TOO_MANY_BUCKETS"
   | "BOOK_INVALID_RANGE"
   | "BOOK_INVALID_CURSOR"
-  | "BOOK_STORE_TIMEOUT";
+  | "BOOK_STORE_TIMEOUT"
+  | "BOOK_ABORTED";
 
 export class BookError extends XmarginError {
   override name = "BookError";

@@ -120,3 +120,40 @@ describe("histories", () => {
     expect(points[1].accountsPerTier).toEqual(live.accountsPerTier);
   });
 });
+
+describe("long histories yield and stop", () => {
+  test("behavior: a month of rounds × 100 buckets yields to the loop, and an abort stops it with BOOK_ABORTED", async () => {
+    const { address, createWorld, priceHistory, standardScene } = await import("../testing/fixture.js");
+    const world = createWorld();
+    standardScene(world);
+    priceHistory(world, 30, 600);
+    await world.book.start();
+    try {
+      const to = world.time - 1;
+      const from = to - 30 * 86_400;
+      const controller = new AbortController();
+      let ticks = 0;
+      const timer = setInterval(() => {
+        ticks++;
+        if (ticks === 2) controller.abort();
+      }, 1);
+      try {
+        const error = await world.book.accountHistory(address(2), from, to, Math.ceil((to - from) / 99), { signal: controller.signal }).then(
+          () => null,
+          (e: unknown) => e,
+        );
+        // the interval could only fire (and abort) because the computation yielded between buckets
+        expect(ticks).toBeGreaterThanOrEqual(2);
+        expect((error as { code?: string } | null)?.code).toBe("BOOK_ABORTED");
+      } finally {
+        clearInterval(timer);
+      }
+      // and without an abort the same history answers every bucket
+      const points = await world.book.accountHistory(address(2), to - 3600, to, 600);
+      expect(points).toHaveLength(7);
+      expect(points.at(-1)!.tier).toBe("SAFE");
+    } finally {
+      await world.book.stop();
+    }
+  });
+});

@@ -7,6 +7,13 @@
  *   whose last indexed block is older than t has the lag t − that block's time (as live);
  * - volatility at t: the estimate from the rounds up to t (same function as live).
  * Then the risk core evaluates, exactly as the live book does with `now = t`.
+ *
+ * Cost: the store is read once per answer (the ledger up to `to`, the rounds from the volatility
+ * lookback before `from` to `to`), then replayed forward once. Per bucket, the volatility estimate
+ * reads the 30-day lookback window of rounds already in memory (two moving indices, no re-read)
+ * and is reused while the window and grid step are unchanged. The loops yield to the event loop
+ * every ~15 ms of work and stop when `signal` aborts (the request's time limit), so a long history
+ * never blocks other requests for longer than one bucket.
  */
 import type { AccountRisk, ChainFreshness, ChainId, Hex, RiskConfig, Tier, VolatilityEstimate } from "../../risk/types.js";
 import { TIERS } from "../../risk/types.js";
@@ -15,7 +22,31 @@ import type { HistoryPoint, SystemHistoryPoint } from "./types.js";
 import { applyLedgerRow, createReplayState, replayAccountRows, tokenDirectory, type ReplayState, type TokenDirectory } from "./replay.js";
 import { buildAccountStates, DEFAULT_PRICE_DECIMALS, emptyAccount } from "./accountState.js";
 import { Screener, buildSystemRisk, environmentInput, estimateBookVolatility, evaluate, prepare, volatilityLookbackSeconds, type PreparedEnv } from "./core.js";
+import { setImmediate as yieldToLoop } from "node:timers/promises";
 import { BookError } from "./errors.js";
+
+/** What a history computation can be told: stop (the request timed out or went away). */
+export interface HistoryOptions {
+  signal?: AbortSignal;
+}
+
+/** Work between two yields to the event loop, ms. */
+const SLICE_MS = 15;
+
+/** Yields when the current slice has run long enough; throws when the request was aborted. */
+function slicer(signal: AbortSignal | undefined): () => Promise<void> {
+  let sliceStart = performance.now();
+  const check = () => {
+    if (signal?.aborted) throw new BookError("BOOK_ABORTED", "The history computation was stopped: the request timed out or was cancelled.", {});
+  };
+  return async () => {
+    check();
+    if (performance.now() - sliceStart < SLICE_MS) return;
+    await yieldToLoop();
+    sliceStart = performance.now();
+    check();
+  };
+}
 
 /** At most this many points per history answer. */
 export const MAX_HISTORY_BUCKETS = 2000;
@@ -55,6 +86,8 @@ class Timeline {
   private readonly blocks = new Map<ChainId, bigint>();
   private li = 0;
   private ri = 0;
+  /** the volatility window is rounds[lo, vi) */
+  private lo = 0;
   private vi = 0;
 
   constructor(
@@ -84,10 +117,14 @@ class Timeline {
     return [...this.latest.values()].map((r) => ({ ...r, blockNumber: 0n }));
   }
 
-  /** Rounds with since ≤ updatedAt ≤ t: the window the live book estimates volatility from. */
-  roundsBetween(since: number, t: number): readonly PriceRoundRow[] {
+  /**
+   * Rounds with since ≤ updatedAt ≤ t (the window the live book estimates volatility from), with a
+   * key that is equal exactly when the window holds the same rounds. Times only move forward.
+   */
+  roundsBetween(since: number, t: number): { key: string; rounds: readonly PriceRoundRow[] } {
     while (this.vi < this.rounds.length && this.rounds[this.vi].updatedAt <= t) this.vi++;
-    return this.rounds.slice(0, this.vi).filter((r) => r.updatedAt >= since);
+    while (this.lo < this.vi && this.rounds[this.lo].updatedAt < since) this.lo++;
+    return { key: `${this.lo}:${this.vi}`, rounds: this.rounds.slice(this.lo, this.vi) };
   }
 
   freshness(t: number, checkpoints: readonly CheckpointRow[]): ChainFreshness[] {
@@ -123,12 +160,26 @@ async function loadSource(reader: StoreReader, config: RiskConfig, from: number,
   return { ledger, rounds: allRounds, tokens: tokenDirectory(tokens), checkpoints };
 }
 
-function environmentAt(config: RiskConfig, timeline: Timeline, source: HistorySource, t: number, volCache: Map<number, VolatilityEstimate>): PreparedEnv {
-  let volatility = volCache.get(t);
+/**
+ * The estimate depends on the rounds in the window and on the grid step of `t` only (the lookback
+ * is whole grid steps), so it is reused while both stay the same.
+ */
+function volatilityAt(config: RiskConfig, timeline: Timeline, t: number, volCache: Map<string, VolatilityEstimate>): VolatilityEstimate {
+  const lookback = volatilityLookbackSeconds(config);
+  const window = timeline.roundsBetween(t - lookback, t);
+  const exactByStep = lookback % config.params.gridSeconds === 0;
+  const key = exactByStep ? `${Math.floor(t / config.params.gridSeconds)}:${window.key}` : `${t}:${window.key}`;
+  let volatility = volCache.get(key);
   if (volatility === undefined) {
-    volatility = estimateBookVolatility(timeline.roundsBetween(t - volatilityLookbackSeconds(config), t), config, t);
-    volCache.set(t, volatility);
+    volatility = estimateBookVolatility(window.rounds, config, t);
+    volCache.clear(); // times only move forward: an older key is never asked again
+    volCache.set(key, volatility);
   }
+  return volatility;
+}
+
+function environmentAt(config: RiskConfig, timeline: Timeline, source: HistorySource, t: number, volCache: Map<string, VolatilityEstimate>): PreparedEnv {
+  const volatility = volatilityAt(config, timeline, t, volCache);
   const markets = [...timeline.state.markets.values()];
   return prepare(config, environmentInput(t, timeline.prices(), timeline.freshness(t, source.checkpoints), volatility, markets, config));
 }
@@ -146,23 +197,46 @@ function accountRiskAt(config: RiskConfig, timeline: Timeline, env: PreparedEnv,
 }
 
 /** The account as it was at unix time `time`, rebuilt from the ledger; null when the store had not seen it by then. */
-export async function accountAt(reader: StoreReader, config: RiskConfig, address: Hex, time: number): Promise<AccountRisk | null> {
+export async function accountAt(reader: StoreReader, config: RiskConfig, address: Hex, time: number, options: HistoryOptions = {}): Promise<AccountRisk | null> {
   bucketTimes(time, time, 1);
   const who = address.toLowerCase() as Hex;
+  const pause = slicer(options.signal);
+  await pause();
   const source = await loadSource(reader, config, time, time, who);
+  // the read took a while: let other requests run, and stop if this one timed out meanwhile
+  await yieldToLoop();
+  await pause();
   const timeline = new Timeline(source.ledger, source.rounds, source.tokens);
   timeline.advance(time);
   return accountRiskAt(config, timeline, environmentAt(config, timeline, source, time, new Map()), who);
 }
 
 /** One point per bucket time from..to: the account's tier and health as of that time. */
-export async function accountHistory(reader: StoreReader, config: RiskConfig, address: Hex, from: number, to: number, bucketSeconds: number): Promise<HistoryPoint[]> {
+export async function accountHistory(
+  reader: StoreReader,
+  config: RiskConfig,
+  address: Hex,
+  from: number,
+  to: number,
+  bucketSeconds: number,
+  options: HistoryOptions = {},
+): Promise<HistoryPoint[]> {
   const times = bucketTimes(from, to, bucketSeconds);
   const who = address.toLowerCase() as Hex;
   const source = await loadSource(reader, config, from, to, who);
   const timeline = new Timeline(source.ledger, source.rounds, source.tokens);
-  const volCache = new Map<number, VolatilityEstimate>();
-  return times.map((t) => {
+  const volCache = new Map<string, VolatilityEstimate>();
+  const pause = slicer(options.signal);
+  const out: HistoryPoint[] = [];
+  for (const t of times) {
+    await pause();
+    out.push(accountPointAt(config, timeline, source, t, who, volCache));
+  }
+  return out;
+}
+
+function accountPointAt(config: RiskConfig, timeline: Timeline, source: HistorySource, t: number, who: Hex, volCache: Map<string, VolatilityEstimate>): HistoryPoint {
+  {
     timeline.advance(t);
     const risk = timeline.seen.has(who) ? accountRiskAt(config, timeline, environmentAt(config, timeline, source, t, volCache), who) : null;
     if (risk === null) return { time: t, tier: null, maintenanceHealthUsd: "0", initialHealthUsd: "0", equityUsd: "0", healthFactor: null };
@@ -174,11 +248,18 @@ export async function accountHistory(reader: StoreReader, config: RiskConfig, ad
       equityUsd: risk.equityUsd.toFixed(),
       healthFactor: risk.healthFactor === null ? null : risk.healthFactor.toFixed(),
     };
-  });
+  }
 }
 
 /** One point per bucket time from..to: pool totals, deficiency, insurance fund and accounts per tier as of that time. */
-export async function systemHistory(reader: StoreReader, config: RiskConfig, from: number, to: number, bucketSeconds: number): Promise<SystemHistoryPoint[]> {
+export async function systemHistory(
+  reader: StoreReader,
+  config: RiskConfig,
+  from: number,
+  to: number,
+  bucketSeconds: number,
+  options: HistoryOptions = {},
+): Promise<SystemHistoryPoint[]> {
   const times = bucketTimes(from, to, bucketSeconds);
   const source = await loadSource(reader, config, from, to);
   const accounts = new Set(source.ledger.filter((r) => r.account !== null).map((r) => r.account!.toLowerCase())).size;
@@ -191,9 +272,19 @@ export async function systemHistory(reader: StoreReader, config: RiskConfig, fro
     );
   }
   const timeline = new Timeline(source.ledger, source.rounds, source.tokens);
-  const volCache = new Map<number, VolatilityEstimate>();
+  const volCache = new Map<string, VolatilityEstimate>();
   const screener = new Screener(config);
-  return times.map((t) => {
+  const pause = slicer(options.signal);
+  const out: SystemHistoryPoint[] = [];
+  for (const t of times) {
+    await pause();
+    out.push(systemPointAt(config, timeline, source, t, volCache, screener));
+  }
+  return out;
+}
+
+function systemPointAt(config: RiskConfig, timeline: Timeline, source: HistorySource, t: number, volCache: Map<string, VolatilityEstimate>, screener: Screener): SystemHistoryPoint {
+  {
     timeline.advance(t);
     const env = environmentAt(config, timeline, source, t, volCache);
     const rows = replayAccountRows(timeline.state);
@@ -219,5 +310,5 @@ export async function systemHistory(reader: StoreReader, config: RiskConfig, fro
       insuranceFundUsd: system.insuranceFundUsd.toFixed(),
       accountsPerTier: perTier,
     };
-  });
+  }
 }

@@ -103,7 +103,8 @@ export interface RiskBookView {
   /** Full decimal report now; null for an address the store has never seen. */
   account(address: Hex): AccountRisk | null;
   /** The account as of a past unix time, rebuilt from the ledger (time travel). */
-  accountAt(address: Hex, time: number): Promise<AccountRisk | null>;
+  /** `signal`: stop the rebuild (the request's time limit). */
+  accountAt(address: Hex, time: number, options?: { signal?: AbortSignal }): Promise<AccountRisk | null>;
   listAccounts(
     filter: AccountFilter,
     order: AccountOrder,
@@ -120,8 +121,8 @@ export interface RiskBookView {
   stressLibrary(): ScenarioResult[];
   /** The ledger-derived tier-change log (api/book/tierLog.ts), oldest first; `after` is an entry's `cursor`. */
   tierChanges(q: { from?: number; to?: number; tier?: Tier; first: number; after?: string }): TierChange[];
-  accountHistory(address: Hex, from: number, to: number, bucketSeconds: number): Promise<HistoryPoint[]>;
-  systemHistory(from: number, to: number, bucketSeconds: number): Promise<SystemHistoryPoint[]>;
+  accountHistory(address: Hex, from: number, to: number, bucketSeconds: number, options?: { signal?: AbortSignal }): Promise<HistoryPoint[]>;
+  systemHistory(from: number, to: number, bucketSeconds: number, options?: { signal?: AbortSignal }): Promise<SystemHistoryPoint[]>;
   /** Called after every book update (once per indexed checkpoint batch), never per client. */
   subscribe(listener: (event: BookEvent) => void, options?: SubscribeOptions): () => void;
   stats(): { accounts: number; lastUpdateMs: number; updates: number; lastUpdateAt: number | null };

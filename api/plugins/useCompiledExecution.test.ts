@@ -21,7 +21,7 @@ const compilations: { name: string | null; compiled: boolean }[] = [];
 let compiledRuns = 0;
 
 function yogaFor(world: World, compiled: boolean, maxDocuments?: number) {
-  const hub = createBookHub(world.book, { maxSubscriptions: 10, endangeredCap: 100 });
+  const hub = createBookHub(world.book, { maxSubscriptions: 10, maxSubscriptionsPerClient: 10, maxEndangeredThresholds: 4, endangeredCap: 100 });
   return createYoga<Record<string, unknown>, ApiContext>({
     schema: createSchema<ApiContext>({ typeDefs, resolvers: resolvers as never }) as never,
     context: createContextFactory(world.book, hub, API_LIMITS),

@@ -6,8 +6,11 @@
  * keep graphql-js (this hooks only `onExecute`).
  *
  * A document graphql-jit cannot compile runs on graphql-js, so the plugin never turns a valid
- * query into an error; so does a request whose variables do not coerce (for the usual message). Compiled functions are cached per document and operation name; documents
- * are held weakly, and at most `maxDocuments` compiled queries are kept (oldest dropped first).
+ * query into an error; so does a request whose variables do not coerce (for the usual message).
+ * Compiled functions are cached per document and operation name, least recently used dropped
+ * first, bounded by estimated bytes (`compiledBytes`) and by count. An operation that expands to
+ * more than `maxFields` fields is not compiled at all (graphql-js merges repeated fragment uses;
+ * graphql-jit would generate code for each).
  */
 import {
   GraphQLError,
@@ -22,44 +25,64 @@ import {
 } from "graphql/index.js";
 import { compileQuery, isCompiledQuery, type CompiledQuery } from "graphql-jit";
 import type { Plugin } from "graphql-yoga";
+import { ByteLru } from "../cache/byteLru.js";
 
 export interface CompiledExecutionOptions {
   /** how many compiled operations to keep (default 1,000) */
   maxDocuments?: number;
+  /** estimated bytes of compiled operations to keep (default 64 MB; see `compiledBytes`) */
+  maxBytes?: number;
+  /** an operation with more fields than this (fragments expanded per use) runs on graphql-js (default 2,000) */
+  maxFields?: number;
   /** called after each compilation with what graphql-jit made of it (null: it runs on graphql-js) */
   onCompile?: (operationName: string | null, compiled: CompiledQuery | null) => void;
 }
 
-/** `null`: graphql-jit refused the document; it runs on graphql-js. */
+/** `null`: graphql-jit refused the document (or it is too large to compile); it runs on graphql-js. */
 type Compiled = CompiledQuery | null;
 
+/**
+ * Estimated heap of one compiled operation: graphql-jit generates code per field use (fragments
+ * inlined), measured at 2.8–3.5 KB per field on this schema (10.6 KB for `{ asOf { now } }`,
+ * 1.4 MB for 12 aliases of a full account report).
+ */
+export function compiledBytes(fields: number): number {
+  return 4096 + 3300 * fields;
+}
+
 export function useCompiledExecution(options: CompiledExecutionOptions = {}): Plugin {
-  const maxDocuments = options.maxDocuments ?? 1000;
-  const bySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Compiled>>>();
-  /** insertion order of cached (document, operation) pairs, to bound the cache */
-  const order: { perDocument: Map<string, Compiled>; key: string }[] = [];
+  const maxFields = options.maxFields ?? 2000;
+  const cache = new ByteLru<string, { compiled: Compiled; fields: number }>({
+    maxEntries: options.maxDocuments ?? 1000,
+    maxBytes: options.maxBytes ?? 64 * 1024 * 1024,
+    // a document that ran on graphql-js is remembered at the cost of its key only
+    sizeOf: (v) => (v.compiled === null ? 256 : compiledBytes(v.fields)),
+  });
+  const schemaIds = new WeakMap<GraphQLSchema, number>();
+  const documentIds = new WeakMap<DocumentNode, number>();
+  let nextId = 0;
+  const idOf = <T extends object>(ids: WeakMap<T, number>, o: T): number => {
+    let id = ids.get(o);
+    if (id === undefined) ids.set(o, (id = nextId++));
+    return id;
+  };
 
   function compiledFor(schema: GraphQLSchema, document: DocumentNode, operationName: string | null | undefined): Compiled {
-    let byDocument = bySchema.get(schema);
-    if (byDocument === undefined) bySchema.set(schema, (byDocument = new WeakMap()));
-    let perDocument = byDocument.get(document);
-    if (perDocument === undefined) byDocument.set(document, (perDocument = new Map()));
-    const key = operationName ?? "";
-    if (perDocument.has(key)) return perDocument.get(key)!;
+    const key = `${idOf(schemaIds, schema)}:${idOf(documentIds, document)}:${operationName ?? ""}`;
+    const known = cache.get(key);
+    if (known !== undefined) return known.compiled;
+    const fields = expandedFieldCount(document, operationName, maxFields);
     let compiled: Compiled = null;
-    try {
-      const result = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
-      compiled = isCompiledQuery(result) ? result : null;
-    } catch {
-      compiled = null;
+    if (fields <= maxFields) {
+      try {
+        const result = compileQuery(schema, document, operationName ?? undefined, { disablingCapturingStackErrors: true });
+        compiled = isCompiledQuery(result) ? result : null;
+      } catch {
+        compiled = null;
+      }
     }
-    perDocument.set(key, compiled);
+    cache.set(key, { compiled, fields });
     options.onCompile?.(operationName ?? null, compiled);
-    order.push({ perDocument, key });
-    if (order.length > maxDocuments) {
-      const oldest = order.shift()!;
-      oldest.perDocument.delete(oldest.key);
-    }
     return compiled;
   }
 
@@ -126,4 +149,37 @@ export function fieldNodesAt(document: DocumentNode, operationName: string | nul
     sets = found.flatMap((f) => (f.selectionSet ? [f.selectionSet] : []));
   }
   return found;
+}
+
+/**
+ * Fields of the operation with every fragment use expanded (what graphql-jit generates code for),
+ * memoised per fragment; counting stops once it passes `stopAbove`.
+ */
+export function expandedFieldCount(document: DocumentNode, operationName: string | null | undefined, stopAbove = Infinity): number {
+  const operations = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
+  const operation = operationName ? operations.find((o) => o.name?.value === operationName) : operations[0];
+  if (!operation) return 0;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const perFragment = new Map<string, number>();
+  const count = (set: SelectionSetNode): number => {
+    let n = 0;
+    for (const s of set.selections) {
+      if (s.kind === Kind.FIELD) n += 1 + (s.selectionSet ? count(s.selectionSet) : 0);
+      else if (s.kind === Kind.INLINE_FRAGMENT) n += count(s.selectionSet);
+      else {
+        let f = perFragment.get(s.name.value);
+        if (f === undefined) {
+          perFragment.set(s.name.value, 0); // a cycle counts once (validation refuses it anyway)
+          const fragment = fragments.get(s.name.value);
+          f = fragment ? count(fragment.selectionSet) : 0;
+          perFragment.set(s.name.value, f);
+        }
+        n += f;
+      }
+      if (n > stopAbove) return n;
+    }
+    return n;
+  };
+  return count(operation.selectionSet);
 }

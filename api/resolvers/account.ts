@@ -18,7 +18,7 @@ export function accountResolver(
 async function accountThen(ctx: ApiContext, address: Hex, atArg: number) {
   const now = ctx.book.asOf().now;
   const at = parseTime(atArg, "at", now);
-  const risk = await ctx.book.accountAt(address, at);
+  const risk = await ctx.book.accountAt(address, at, { signal: ctx.signal });
   // Chain freshness at a past time is what the ledger rebuilt; the report's latencies carry it.
   return risk ? formatAccount(risk, { now: at, chains: [] }, ctx.chainNames) : null;
 }

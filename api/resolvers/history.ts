@@ -50,7 +50,7 @@ export async function accountHistoryResolver(
 ) {
   const address = parseAddress(args.address);
   const w = parseWindow(args.from, args.to, args.bucketSeconds, ctx.book.asOf().now, ctx.limits.maxHistoryBuckets);
-  return ctx.book.accountHistory(address, w.from, w.to, w.bucketSeconds);
+  return ctx.book.accountHistory(address, w.from, w.to, w.bucketSeconds, { signal: ctx.signal });
 }
 
 export async function systemHistoryResolver(
@@ -59,6 +59,6 @@ export async function systemHistoryResolver(
   ctx: ApiContext,
 ) {
   const w = parseWindow(args.from, args.to, args.bucketSeconds, ctx.book.asOf().now, ctx.limits.maxHistoryBuckets);
-  const points = await ctx.book.systemHistory(w.from, w.to, w.bucketSeconds);
+  const points = await ctx.book.systemHistory(w.from, w.to, w.bucketSeconds, { signal: ctx.signal });
   return points.map((p) => ({ ...p, accountsPerTier: formatTierCounts(p.accountsPerTier) }));
 }

@@ -14,17 +14,49 @@ interface ScenarioArgs {
   };
 }
 
+/** Upper bounds on a scenario's numbers: beyond them a what-if means nothing and only costs work. */
+export const SCENARIO_BOUNDS = {
+  /** liquidation latency × this; 100 turns 15 minutes into a day */
+  maxLatencyMultiplier: 100,
+  /** a price shock as a fraction: −1 (to zero) … +10 (×11) */
+  minShockPct: -1,
+  maxShockPct: 10,
+  maxUnreachableChains: 64,
+} as const;
+
+/** A decimal string within [min, max], else BAD_SCENARIO saying what is accepted. */
+function boundedDecimal(value: string, argName: string, min: number, max: number, example: string): string {
+  const text = parseDecimalString(value, argName);
+  const n = Number(text);
+  if (!Number.isFinite(n) || n < min || n > max) {
+    throw apiError("BAD_SCENARIO", `'${argName}' is ${text.length > 40 ? `${text.slice(0, 40)}…` : text}; expected a number from ${min} to ${max} (e.g. "${example}").`, {
+      argument: argName,
+      min,
+      max,
+    });
+  }
+  return text;
+}
+
 export function stressResolver(_parent: unknown, args: ScenarioArgs, ctx: ApiContext) {
   const s = args.scenario;
   if (s.shocks.length > ctx.limits.maxShocks) {
     throw apiError("LIMIT_EXCEEDED", `The scenario has ${s.shocks.length} shocks; at most ${ctx.limits.maxShocks} are allowed.`);
   }
+  if ((s.unreachableChains?.length ?? 0) > SCENARIO_BOUNDS.maxUnreachableChains) {
+    throw apiError("BAD_SCENARIO", `The scenario lists ${s.unreachableChains!.length} unreachable chains; at most ${SCENARIO_BOUNDS.maxUnreachableChains} are accepted.`);
+  }
   const name = (s.name ?? "custom").slice(0, 100);
   const scenario: StressScenario = {
     name,
-    shocks: s.shocks.map((shock, i) => ({ asset: shock.asset, pct: parseDecimalString(shock.pct, `scenario.shocks[${i}].pct`) })),
+    shocks: s.shocks.map((shock, i) => ({
+      asset: shock.asset,
+      pct: boundedDecimal(shock.pct, `scenario.shocks[${i}].pct`, SCENARIO_BOUNDS.minShockPct, SCENARIO_BOUNDS.maxShockPct, "-0.30"),
+    })),
     ...(s.unreachableChains ? { unreachableChains: s.unreachableChains } : {}),
-    ...(s.latencyMultiplier ? { latencyMultiplier: parseDecimalString(s.latencyMultiplier, "scenario.latencyMultiplier") } : {}),
+    ...(s.latencyMultiplier
+      ? { latencyMultiplier: boundedDecimal(s.latencyMultiplier, "scenario.latencyMultiplier", 0, SCENARIO_BOUNDS.maxLatencyMultiplier, "4") }
+      : {}),
   };
   // The engine validates assets, chains and ranges and throws ScenarioError (BAD_SCENARIO).
   return formatScenarioResult(ctx.book.runScenario(scenario), formatAsOf(ctx.book.asOf()));

@@ -68,7 +68,7 @@ export const subscriptionResolvers = {
   accountHealth: {
     subscribe: (_p: unknown, args: { address: string }, ctx: ApiContext) => {
       const address = parseAddress(args.address);
-      return mapIterable(ctx.hub.account(address), (version) => ({
+      return mapIterable(ctx.hub.account(address, ctx.client), (version) => ({
         accountHealth: accountMemo(ctx)(version, address, () => accountNow(ctx, address)),
       }));
     },
@@ -76,7 +76,7 @@ export const subscriptionResolvers = {
   endangeredAccounts: {
     subscribe: (_p: unknown, args: { maxHealthFactor?: string | null }, ctx: ApiContext) => {
       const maxHf = parseHealthFactorThreshold(args.maxHealthFactor, DEFAULT_MAX_HEALTH_FACTOR, "maxHealthFactor");
-      return mapIterable(ctx.hub.endangered(maxHf), (diff: EndangeredDiff) => ({
+      return mapIterable(ctx.hub.endangered(maxHf, ctx.client), (diff: EndangeredDiff) => ({
         endangeredAccounts: {
           maxHealthFactor: args.maxHealthFactor ?? String(maxHf),
           entered: diff.entered.map(formatEndangered),
@@ -88,10 +88,10 @@ export const subscriptionResolvers = {
   },
   tierChanges: {
     subscribe: (_p: unknown, args: { tier?: Tier | null }, ctx: ApiContext) =>
-      mapIterable(ctx.hub.tierChanges(args.tier ?? null), (change) => ({ tierChanges: formatTierChange(change) })),
+      mapIterable(ctx.hub.tierChanges(args.tier ?? null, ctx.client), (change) => ({ tierChanges: formatTierChange(change) })),
   },
   system: {
     subscribe: (_p: unknown, _args: unknown, ctx: ApiContext) =>
-      mapIterable(ctx.hub.system(), (version) => ({ system: systemMemo(ctx)(version, "system", () => systemSnapshot(ctx)) })),
+      mapIterable(ctx.hub.system(ctx.client), (version) => ({ system: systemMemo(ctx)(version, "system", () => systemSnapshot(ctx)) })),
   },
 };

@@ -154,3 +154,26 @@ export function standardScene(world: World): void {
   world.deposit(CHAINS.l2a, address(4), "USDC", 1_000n * 10n ** 6n);
   world.advance(12);
 }
+
+/**
+ * `days` of history before the standard scene's accounts act: ETH and BTC re-priced on every
+ * chain every `stepSeconds` (a ±0.5 % walk, deterministic), so time travel and history read a
+ * month of oracle rounds as they do on a long-running devnet.
+ */
+export function priceHistory(world: World, days: number, stepSeconds: number): void {
+  const steps = Math.floor((days * 86_400) / stepSeconds);
+  let eth = 2000;
+  let btc = 60_000;
+  const rows: Partial<LedgerRow>[] = [];
+  for (let i = 0; i < steps; i++) {
+    eth *= i % 3 === 0 ? 0.995 : 1.0026;
+    btc *= i % 4 === 0 ? 1.004 : 0.9987;
+    const timestamp = world.time + i * stepSeconds;
+    for (const chainId of Object.values(CHAINS)) {
+      rows.push({ chainId, kind: "PRICE", asset: "ETH", priceRaw: BigInt(Math.round(eth * 100)) * 10n ** 6n, timestamp });
+      rows.push({ chainId, kind: "PRICE", asset: "BTC", priceRaw: BigInt(Math.round(btc)) * 10n ** 8n, timestamp });
+    }
+  }
+  world.emit(rows); // one append: the memory store rebuilds its tables once
+  world.advance(steps * stepSeconds);
+}
