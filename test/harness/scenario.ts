@@ -17,6 +17,8 @@ export interface ScenarioOptions {
   stepsBefore?: number;
   stepsAfter?: number;
   seed?: number;
+  /** Run the workload with this simulator (its accounts and seed) instead of a new one. */
+  simulator?: Simulator;
 }
 
 const vault = (fn: string, args: unknown[]): Hex => encodeFunctionData({ abi: marginVaultAbi, functionName: fn as never, args: args as never });
@@ -24,7 +26,7 @@ const token = (fn: string, args: unknown[]): Hex => encodeFunctionData({ abi: te
 
 /** Run the default workload on `devnet`; returns the simulator (for more steps). */
 export async function runScenario(devnet: DevnetFixture, options: ScenarioOptions = {}): Promise<Simulator> {
-  const sim = createSimulator({ deployment: devnet.deployment, chains: devnet.chains, accounts: options.accounts ?? 200, seed: options.seed ?? 7 });
+  const sim = options.simulator ?? createSimulator({ deployment: devnet.deployment, chains: devnet.chains, accounts: options.accounts ?? 200, seed: options.seed ?? 7 });
   await sim.run({ steps: options.stepsBefore ?? 60 });
   await sim.crash({ pct: 0.25 });
   await scriptSystemEvents(devnet);
