@@ -171,6 +171,7 @@ const LIST_FIELDS = new Set([
   "shocks",
   "seizable",
   "stressLibrary",
+  "points",
   "entered",
 ]);
 
