@@ -11,6 +11,8 @@ export interface RiskBookExtras {
   chainExposure?(): { chainId: ChainId; exposureUsd: unknown }[];
   /** The stress engine's liquidation curve of one asset, cached per book version (throws ScenarioError for a bad request). */
   liquidationCurve?(request: LiquidationCurveRequest): LiquidationCurve;
+  /** The system action's thresholds (risk.params.thresholds). */
+  actionThresholds?(): { raiseMarginsCoverage: string; reduceLeverageCoverage: string; liquidatableNotionalShare: string; hysteresis: string };
 }
 
 export type ApiBook = RiskBookView & RiskBookExtras;

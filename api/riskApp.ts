@@ -15,6 +15,7 @@ import { createRiskBook, createSqlReader } from "./book/index.js";
 import { ponderRunner, ponderSchemaName } from "./book/ponderRunner.js";
 import { createApi, mountApi } from "./createApi.js";
 import { createLazyBook, type LazyBook } from "./lazyBook.js";
+import { mountDashboard } from "../web/server.js";
 
 /**
  * Optional tuning of the book's background work (milliseconds; unset = the book's defaults):
@@ -33,7 +34,7 @@ function msFromEnv(name: string): number | undefined {
 }
 
 /**
- * Mounts /graphql and /metrics/risk on `app`, answering from a risk book over Ponder's `db`.
+ * Mounts /graphql, /metrics/risk and the dashboard (/, /account/0x…) on `app`, answering from a risk book over Ponder's `db`.
  * `loadedBy` says how api/app.ts loaded this module; it is logged once.
  */
 export function mountRiskApi(app: Hono, db: unknown, { loadedBy = "node" }: { loadedBy?: "node" | "vite-node" } = {}): void {
@@ -70,5 +71,6 @@ export function mountRiskApi(app: Hono, db: unknown, { loadedBy = "node" }: { lo
 
   const api = createApi({ book });
   mountApi(app, api);
+  mountDashboard(app, { graphqlPath: "/graphql" });
   console.info(`[xmargin] risk API mounted at /graphql (modules loaded by ${loadedBy === "node" ? "Node natively" : "vite-node"})`);
 }

@@ -161,7 +161,8 @@ async function main(): Promise<void> {
     console.log(`  config         ${configPath}`);
     console.log(`  database       ${pgliteDir ? `PGlite ${pgliteDir}` : `Postgres ${redactUrl(process.env.DATABASE_URL!)}`}`);
     console.log(`  API            ${ponder.url}  (pid ${ponder.pid})`);
-    console.log(`  GraphQL        ${ponder.url}/graphql`);
+    console.log(`  dashboard      ${ponder.url}/   (accounts at ${ponder.url}/account/0x…)`);
+    console.log(`  GraphQL        ${ponder.url}/graphql  (GraphiQL in a browser)`);
     console.log(`  store GraphQL  ${ponder.url}/store/graphql`);
     console.log(`  status         ${ponder.url}/status   metrics ${ponder.url}/metrics`);
     console.log("");

@@ -18,6 +18,7 @@ import { BookError } from "./errors.js";
 import { Screener, steppedLagSeconds, chainExposures, type ChainExposure, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, evaluate, prepare, runStress, volatilityLookbackSeconds, type EnvironmentInput, type PreparedEnv } from "./core.js";
 import { accountAt, accountHistory, systemHistory } from "./history.js";
 import { runScenariosSliced } from "./stressRunner.js";
+import { CurveCache } from "./curveCache.js";
 import { liquidationCurve as computeLiquidationCurve, type LiquidationCurve, type LiquidationCurveRequest } from "../../risk/liquidationCurve.js";
 import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./listing.js";
 
@@ -59,6 +60,8 @@ export interface RiskBook extends RiskBookView {
   chainExposure(): ChainExposure[];
   /** The stress engine's liquidation curve of one asset (risk/liquidationCurve.ts), cached per update and environment. */
   liquidationCurve(request: LiquidationCurveRequest): LiquidationCurve;
+  /** The system action's thresholds (config params.thresholds). */
+  actionThresholds(): RiskConfig["params"]["thresholds"];
 }
 
 interface Cursor {
@@ -129,7 +132,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let system: SystemRisk | null = null;
   let exposure: { version: number; env: PreparedEnv | null; value: ChainExposure[] } | null = null;
   /** liquidation curves of the current book version and environment, by request */
-  let curves: { version: number; env: PreparedEnv | null; byRequest: Map<string, LiquidationCurve> } = { version: -1, env: null, byRequest: new Map() };
+  const curves = new CurveCache();
   let systemDirty = true;
   let systemAction: SystemAction | null = null;
   /** the stress library; null until first asked for */
@@ -783,18 +786,12 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       requireLoaded();
       return runStress(screener, config, envInput!, scenario, env!);
     },
+    actionThresholds() {
+      return config.params.thresholds;
+    },
     liquidationCurve(request: LiquidationCurveRequest) {
       requireLoaded();
-      if (curves.version !== updates || curves.env !== env) curves = { version: updates, env, byRequest: new Map() };
-      const key = `${request.asset}|${request.maxShockPct}|${request.steps}`;
-      let curve = curves.byRequest.get(key);
-      if (curve === undefined) {
-        curve = computeLiquidationCurve(screener.book, config, envInput!, request, { baseEnv: env! });
-        // a few assets × a few shapes per version; a caller cycling shapes cannot grow it without bound
-        if (curves.byRequest.size >= 64) curves.byRequest.clear();
-        curves.byRequest.set(key, curve);
-      }
-      return curve;
+      return curves.get(updates, env, request, () => computeLiquidationCurve(screener.book, config, envInput!, request, { baseEnv: env! }));
     },
     stressLibrary() {
       requireLoaded();

@@ -260,6 +260,14 @@ type Mark {
   sigmaAnnual: Decimal
 }
 
+"""When the system action escalates (risk model §6): HALT when deficiency > insurance fund; REDUCE_MAX_LEVERAGE when coverage < reduceLeverageCoverage or liquidatable notional > liquidatableNotionalShare × collateral; RAISE_MARGINS when coverage < raiseMarginsCoverage. An action is left only when its trigger clears by the hysteresis fraction."""
+type ActionThresholds {
+  raiseMarginsCoverage: Decimal!
+  reduceLeverageCoverage: Decimal!
+  liquidatableNotionalShare: Decimal!
+  hysteresis: Decimal!
+}
+
 type System {
   collateralUsd: Decimal!
   debtUsd: Decimal!
@@ -282,6 +290,8 @@ type System {
   oracleDivergence: [Mark!]!
   "unix seconds the volatility estimate (haircuts' σ) was computed for; null before the first"
   volatilityAsOf: Int
+  "what the action is decided against"
+  thresholds: ActionThresholds
   asOf: AsOf!
 }
 
