@@ -140,6 +140,8 @@ async function main(): Promise<void> {
       port: apiPort,
       databaseUrl: process.env.DATABASE_URL,
       pgliteDir,
+      // PGlite alone can take ~40 s to open on a busy 2-core machine
+      startTimeoutMs: 300_000,
       log: (line) => {
         if (/"level":(50|60)|"level":"(error|fatal)"/.test(line)) console.error(`[ponder] ${line}`);
       },

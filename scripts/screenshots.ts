@@ -67,13 +67,13 @@ async function main(): Promise<void> {
     const page = await browser.newPage({ viewport: { width: 1400, height: 1900 } });
     await page.route((url) => url.hostname !== "127.0.0.1" && url.protocol !== "data:" && url.protocol !== "blob:", (route) => route.abort());
     // the API answers NOT_READY until the backfill is done: reload until the page has data
-    await wait("the book to load", () => true, 1);
-    for (;;) {
-      await page.goto(`${base}/`, { waitUntil: "load" });
+        for (let attempt = 1; ; attempt++) {
       const ok = await page
-        .waitForFunction(() => ((window as any).__xmargin?.systemUpdates ?? 0) > 0, undefined, { timeout: 15_000 })
-        .then(() => true, () => false);
+        .goto(`${base}/`, { waitUntil: "load", timeout: 120_000 })
+        .then(() => page.waitForFunction(() => ((window as any).__xmargin?.systemUpdates ?? 0) > 0, undefined, { timeout: 30_000 }))
+        .then(() => true, (e) => (console.log(`dashboard not ready yet (attempt ${attempt}): ${String(e).split("\n")[0]}`), false));
       if (ok) break;
+      if (attempt >= 20) throw new Error("the dashboard never showed data");
     }
     const seen = crashes;
     await wait("a crash", () => crashes > seen, Number(crashEvery) * 1000 + 120_000);
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     if (first) {
       const account = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
       await account.route((url) => url.hostname !== "127.0.0.1" && url.protocol !== "data:" && url.protocol !== "blob:", (route) => route.abort());
-      await account.goto(`${base}${first}`, { waitUntil: "load" });
+      await account.goto(`${base}${first}`, { waitUntil: "load", timeout: 120_000 });
       await account.waitForFunction(() => ((window as any).__xmargin?.charts?.accountHistory?.points ?? 0) > 0, undefined, { timeout: 60_000 });
       await account.waitForTimeout(500);
       await account.screenshot({ path: path.join(outDir, "account-crash.png"), fullPage: true });

@@ -28,6 +28,7 @@ let ponder: PonderProcess;
 let sim: Simulator;
 let browser: Browser;
 let page: Page;
+let bookAccounts = 0;
 const external: string[] = [];
 const consoleErrors: string[] = [];
 
@@ -83,12 +84,23 @@ beforeAll(async () => {
   await sim.run({ steps: 25 });
   progress("simulator steps mined");
   ponder = cleanup.add(
-    await startPonder({ cwd: ROOT, configPath: devnet.configPath, schema: uniqueSchema("dashboard"), port: await freePort(), pgliteDir: devnet.pgliteDir() }),
+    await startPonder({ cwd: ROOT, configPath: devnet.configPath, schema: uniqueSchema("dashboard"), port: await freePort(), pgliteDir: devnet.pgliteDir(), startTimeoutMs: 300_000 }),
     (p) => p.stop(),
     "ponder",
   );
   progress("ponder up");
-  await pollUntil(async () => (await apiGraphql(ponder.url, "{ bookStats { accounts } }")).bookStats.accounts >= 60, 300_000, "the risk book to load the simulator's accounts", 500);
+  await ponder.waitCaughtUp(devnet.caughtUp, 300_000);
+  const status = await ponder.status();
+  const want = new Map(Object.values(status).map((s) => [s.id, s.block.number]));
+  bookAccounts = await pollUntil(
+    async () => {
+      const d = await apiGraphql(ponder.url, "{ bookStats { accounts } asOf { chains { chainId blockNumber } } }");
+      return d.bookStats.accounts > 0 && d.asOf.chains.every((c: any) => Number(c.blockNumber) >= (want.get(c.chainId) ?? 0)) ? (d.bookStats.accounts as number) : null;
+    },
+    300_000,
+    "the risk book to reach Ponder's indexed blocks",
+    500,
+  );
   progress("risk book loaded");
   browser = cleanup.add(
     await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"] }),
@@ -122,7 +134,7 @@ describe("dashboard in headless Chromium against devnet + Ponder + risk API", ()
     // the tiers chart counts every account of the book
     const tiers = s.charts.tiers.ys;
     const last = tiers[0].length - 1;
-    expect(tiers.reduce((n, y) => n + (y[last] ?? 0), 0)).toBeGreaterThanOrEqual(60);
+    expect(tiers.reduce((n, y) => n + (y[last] ?? 0), 0)).toBe(bookAccounts);
     // a −60% shock liquidates someone: the volume curve rises from 0
     const volume = s.charts.curveVolume.ys;
     expect(volume.some((y) => (y[y.length - 1] ?? 0) > 0)).toBe(true);
