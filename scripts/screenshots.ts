@@ -65,6 +65,7 @@ async function main(): Promise<void> {
     await wait("the dashboard URL", () => /dashboard\s+http:\/\/127\.0\.0\.1:\d+\//.test(output), 300_000);
     const base = /dashboard\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(output)![1];
     const page = await browser.newPage({ viewport: { width: 1400, height: 1900 } });
+    page.on("console", (m) => void (m.type() !== "log" && console.log(`[page ${m.type()}] ${m.text()}`)));
     await page.route((url) => url.hostname !== "127.0.0.1" && url.protocol !== "data:" && url.protocol !== "blob:", (route) => route.abort());
     // the API answers NOT_READY until the backfill is done: reload until the page has data
         for (let attempt = 1; ; attempt++) {
@@ -78,7 +79,9 @@ async function main(): Promise<void> {
     const seen = crashes;
     await wait("a crash", () => crashes > seen, Number(crashEvery) * 1000 + 120_000);
     await wait("12 s into the crash", () => Date.now() - crashAt > 12_000, 60_000);
-    await page.waitForFunction(() => ((window as any).__xmargin?.curveLoads ?? 0) > 0, undefined, { timeout: 60_000 });
+    await page
+      .waitForFunction(() => ((window as any).__xmargin?.curveLoads ?? 0) > 0, undefined, { timeout: 60_000 })
+      .catch(() => console.log("the liquidation curves have not loaded yet; taking the screenshot anyway"));
     await page.screenshot({ path: path.join(outDir, "dashboard-crash.png"), fullPage: true });
     console.log(`wrote ${path.join(outDir, "dashboard-crash.png")}`);
     const first = await page.locator("#endangered-table tbody tr a").first().getAttribute("href").catch(() => null);
@@ -86,7 +89,7 @@ async function main(): Promise<void> {
       const account = await browser.newPage({ viewport: { width: 1400, height: 1200 } });
       await account.route((url) => url.hostname !== "127.0.0.1" && url.protocol !== "data:" && url.protocol !== "blob:", (route) => route.abort());
       await account.goto(`${base}${first}`, { waitUntil: "load", timeout: 120_000 });
-      await account.waitForFunction(() => ((window as any).__xmargin?.charts?.accountHistory?.points ?? 0) > 0, undefined, { timeout: 60_000 });
+      await account.waitForFunction(() => ((window as any).__xmargin?.charts?.accountHistory?.points ?? 0) > 0, undefined, { timeout: 60_000 }).catch(() => console.log("no account history yet"));
       await account.waitForTimeout(500);
       await account.screenshot({ path: path.join(outDir, "account-crash.png"), fullPage: true });
       console.log(`wrote ${path.join(outDir, "account-crash.png")}`);
