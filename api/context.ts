@@ -1,4 +1,5 @@
 /** What every resolver gets: the book (read only), the hub for subscriptions and the limits. */
+import type { LiquidationCurve, LiquidationCurveRequest } from "../risk/liquidationCurve.js";
 import type { ChainId } from "../risk/types.js";
 import type { RiskBookView } from "./book/types.js";
 import type { BookHub } from "./hub.js";
@@ -8,6 +9,10 @@ import type { ApiLimits } from "./limits.js";
 export interface RiskBookExtras {
   /** Σ collateral − Σ debt of every account per chain, at mark, no haircut. */
   chainExposure?(): { chainId: ChainId; exposureUsd: unknown }[];
+  /** The stress engine's liquidation curve of one asset, cached per book version (throws ScenarioError for a bad request). */
+  liquidationCurve?(request: LiquidationCurveRequest): LiquidationCurve;
+  /** The system action's thresholds (risk.params.thresholds). */
+  actionThresholds?(): { raiseMarginsCoverage: string; reduceLeverageCoverage: string; liquidatableNotionalShare: string; hysteresis: string };
 }
 
 export type ApiBook = RiskBookView & RiskBookExtras;

@@ -150,6 +150,37 @@ describe("system and stress", () => {
   });
 });
 
+describe("liquidationCurve", () => {
+  test("default: 13 points from 0 to −60%, each the stress engine's answer for that shock", async () => {
+    const r = await gql(`{ liquidationCurve(asset: "ETH") { asset maxShockPct steps points { shockPct priceUsd deficiencyUsd liquidatedVolumeUsd liquidatedAccounts rounds } asOf { now } } }`);
+    expect(r.errors).toBeUndefined();
+    const c = r.data.liquidationCurve;
+    expect(c).toMatchObject({ asset: "ETH", maxShockPct: "0.6", steps: 12 });
+    expect(c.points.map((p: any) => p.shockPct)).toEqual(["0", "-0.05", "-0.1", "-0.15", "-0.2", "-0.25", "-0.3", "-0.35", "-0.4", "-0.45", "-0.5", "-0.55", "-0.6"]);
+    expect(c.points[0].priceUsd).toBe("2000");
+    expect(c.points[12].priceUsd).toBe("800");
+    const at50 = c.points[10];
+    const s = await gql(`{ stress(scenario: { shocks: [{ asset: "ETH", pct: "-0.5" }] }) { liquidatedVolumeUsd deficiencyUsd rounds { liquidatedAccounts } } }`);
+    expect(at50.liquidatedVolumeUsd).toBe(s.data.stress.liquidatedVolumeUsd);
+    expect(at50.liquidatedAccounts).toBe(s.data.stress.rounds.reduce((n: number, x: any) => n + x.liquidatedAccounts, 0));
+    expect(Math.abs(Number(at50.deficiencyUsd) - Number(s.data.stress.deficiencyUsd))).toBeLessThanOrEqual(0.01);
+  });
+
+  test("behavior: cached per book version (the same object until the book changes)", () => {
+    const a = world.book.liquidationCurve({ asset: "BTC", maxShockPct: "0.6", steps: 6 });
+    expect(world.book.liquidationCurve({ asset: "BTC", maxShockPct: "0.6", steps: 6 })).toBe(a);
+  });
+
+  test("behavior: a bad asset, range or step count is BAD_SCENARIO naming each", async () => {
+    const r = await gql(`{ liquidationCurve(asset: "DOGE", maxShockPct: "2", steps: 0) { steps } }`);
+    expect(r.status).toBe(400);
+    expect(r.errors?.[0]?.extensions?.code).toBe("BAD_SCENARIO");
+    expect(r.errors?.[0]?.message).toContain("unknown asset 'DOGE'");
+    expect(r.errors?.[0]?.message).toContain("maxShockPct: 2 is outside (0, 0.99]");
+    expect(r.errors?.[0]?.message).toContain("steps: 0 is not an integer from 1 to 60");
+  });
+});
+
 describe("a price crash: tiers, history, time travel, subscriptions", () => {
   test("default: the endangered subscription sees the account enter; tierChanges and time travel agree", async () => {
     // Subscribe (SSE) before the crash.
@@ -223,6 +254,11 @@ describe("abuse: every bad request is a clear coded error, and the server keeps 
     {
       name: "three stress runs in one operation",
       query: `{ ${["a", "b", "c"].map((n) => `${n}: stress(scenario: { shocks: [{ asset: "ETH", pct: "-0.1" }] }) { deficiencyUsd }`).join(" ")} }`,
+      code: "COST_LIMIT",
+    },
+    {
+      name: "five liquidation curves in one operation",
+      query: `{ ${["a", "b", "c", "d", "e"].map((n, i) => `${n}: liquidationCurve(asset: "ETH", steps: ${i + 2}) { steps }`).join(" ")} }`,
       code: "COST_LIMIT",
     },
     { name: "invalid address", query: '{ account(address: "0x12") { tier } }', code: "BAD_ADDRESS" },

@@ -56,20 +56,86 @@ export interface XmarginApi {
   close(): void;
 }
 
-const DEFAULT_QUERY = `# xmargin risk API. Numbers are decimal strings; times are unix seconds.
+/** GraphiQL's first tab: system, the most endangered accounts, and one account in full (no address needed). */
+export const DEFAULT_QUERY = `# xmargin risk API. Numbers are decimal strings; times are unix seconds.
+# More examples are in the other tabs (the README's). Press the run button (or Ctrl-Enter).
 {
   system {
-    deficiencyUsd insuranceFundUsd coverageRatio action
+    deficiencyUsd insuranceFundUsd coverageRatio cover1Usd cover2Usd action worstScenario
     accountsPerTier { safe marginCall liquidatable insolvent }
-    chains { chainId name blockNumber lagSeconds stale horizonSeconds }
+    chains { chainId name blockNumber lagSeconds stale horizonSeconds exposureUsd }
   }
-  endangeredAccounts(first: 10) {
+  endangeredAccounts(maxHealthFactor: "1.2", first: 10) {
     nodes { address tier healthFactor equityUsd seizable { chainId asset valueUsd latencySeconds } }
+  }
+  accounts(first: 1, orderBy: HEALTH_FACTOR_ASC) {
+    nodes { address report { tier healthFactor maintenanceHealthUsd equityUsd liquidationPrices { asset priceUsd } } }
   }
 }
 `;
 
-let graphiqlHtml: string | null = null;
+/** The README's examples as GraphiQL tabs; the account tab asks about `address` (a real one when the book knows any). */
+export function exampleTabs(address: string): { query: string; variables?: string }[] {
+  return [
+    { query: DEFAULT_QUERY },
+    {
+      query: `# One account across every chain
+query Account($address: String!) {
+  account(address: $address) {
+    tier healthFactor maintenanceHealthUsd equityUsd degraded
+    chains { chainId collateral { asset amount valueUsd haircut latency { configured measuredLag total } } }
+    positions { chainId asset size entryPriceUsd markPriceUsd unrealizedPnlUsd requirementUsd }
+    liquidationPrices { asset priceUsd }
+    asOf { now chains { chainId blockNumber lagSeconds } }
+  }
+}
+`,
+      variables: JSON.stringify({ address }, null, 2),
+    },
+    {
+      query: `# The liquidator's list, most endangered first
+{ endangeredAccounts(maxHealthFactor: "1.05", first: 20) {
+    nodes { address tier healthFactor seizable { chainId asset valueUsd latencySeconds } } } }
+`,
+    },
+    {
+      query: `# Stress: ETH −30%, chain 1337002 unreachable, latencies × 4
+{ stress(scenario: { shocks: [{ asset: "ETH", pct: "-0.30" }], unreachableChains: [1337002], latencyMultiplier: "4" }) {
+    deficiencyUsd rounds { round liquidatedAccounts liquidatedVolumeUsd deficiencyUsd } } }
+`,
+    },
+    {
+      query: `# Liquidation curve: deficiency and liquidations for ETH from 0 to −60%
+{ liquidationCurve(asset: "ETH", maxShockPct: "0.6", steps: 12) {
+    points { shockPct priceUsd deficiencyUsd liquidatedVolumeUsd liquidatedAccounts } } }
+`,
+    },
+    {
+      query: `# Live push (SSE): run it and watch accounts enter and leave
+subscription { endangeredAccounts(maxHealthFactor: "1") { entered { address tier healthFactor } left } }
+`,
+    },
+  ];
+}
+
+/** An address for the account example: the most endangered account, else any, else a placeholder. */
+function sampleAddress(book: ApiBook): string {
+  try {
+    const top = book.endangered(Number.MAX_VALUE, 1)[0] ?? book.listAccounts({}, "ADDRESS_ASC", 1).entries[0];
+    if (top) return top.address;
+  } catch {
+    // the book is still loading (NOT_READY): the placeholder below
+  }
+  return "0x0000000000000000000000000000000000000000";
+}
+
+/** The bundled GraphiQL (no CDN) is ~9 MB of inlined HTML: rendered once per example address. */
+let graphiqlHtml: { key: string; html: string } | null = null;
+function renderGraphiQLCached(opts: Parameters<typeof renderGraphiQL>[0]): string {
+  const key = JSON.stringify(opts);
+  if (graphiqlHtml?.key !== key) graphiqlHtml = { key, html: renderGraphiQL(opts) };
+  return graphiqlHtml.html;
+}
 
 export function createApi(options: CreateApiOptions): XmarginApi {
   const limits: ApiLimits = { ...API_LIMITS, ...options.limits };
@@ -88,9 +154,9 @@ export function createApi(options: CreateApiOptions): XmarginApi {
     graphqlEndpoint: options.graphqlEndpoint ?? "/graphql",
     context: createContextFactory(options.book, hub, limits),
     maskedErrors: { maskError: (error, message) => maskApiError(error, message, production) },
-    graphiql: { title: "xmargin risk API", defaultQuery: DEFAULT_QUERY },
-    // The bundled GraphiQL (no CDN): ~9 MB of inlined HTML, rendered once.
-    renderGraphiQL: (opts) => (graphiqlHtml ??= renderGraphiQL(opts)),
+    // Yoga's GraphiQL opens on `query` (a URL's ?query= wins), not on `defaultQuery`.
+    graphiql: () => ({ title: "xmargin risk API", query: DEFAULT_QUERY, defaultQuery: DEFAULT_QUERY, defaultTabs: exampleTabs(sampleAddress(options.book)) }),
+    renderGraphiQL: renderGraphiQLCached,
     landingPage: false,
     batching: false,
     cors: corsFor(origins),

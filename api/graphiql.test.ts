@@ -76,4 +76,24 @@ describe("GraphiQL", () => {
     expect(local.length).toBeGreaterThan(0);
     await page.close();
   });
+
+  test("default: with no query it opens on this API's example, which runs without errors; the README's examples are tabs", async () => {
+    const page = await browser!.newPage();
+    await page.route((url) => !url.href.startsWith(base) && !url.href.startsWith("data:") && !url.href.startsWith("blob:"), (route) => route.abort());
+    await page.goto(`${base}/graphql`, { waitUntil: "load", timeout: 60_000 });
+    const execute = page.locator(".graphiql-execute-button");
+    await execute.waitFor({ state: "visible", timeout: 60_000 });
+    const answered = page.waitForResponse((r) => r.url().startsWith(`${base}/graphql`) && r.request().method() === "POST" && (r.request().postData() ?? "").includes("endangeredAccounts"), {
+      timeout: 30_000,
+    });
+    await execute.click();
+    const body = (await (await answered).json()) as { data?: any; errors?: unknown };
+    expect(body.errors).toBeUndefined();
+    expect(body.data.system.accountsPerTier.safe).toBe(world.book.system().accountsPerTier.SAFE);
+    expect(Array.isArray(body.data.endangeredAccounts.nodes)).toBe(true);
+    expect(body.data.accounts.nodes[0].report.tier).toMatch(/^(SAFE|MARGIN_CALL|LIQUIDATABLE|INSOLVENT)$/);
+    // one tab per example: system/endangered/account, account(address), endangered, stress, curve, subscription
+    expect(await page.locator(".graphiql-tab").count()).toBe(6);
+    await page.close();
+  });
 });

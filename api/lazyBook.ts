@@ -131,5 +131,14 @@ export function createLazyBook(options: LazyBookOptions): LazyBook {
       const b = use() as ApiBook;
       return typeof b.chainExposure === "function" ? b.chainExposure() : [];
     },
+    liquidationCurve(request) {
+      const b = use() as ApiBook;
+      if (typeof b.liquidationCurve !== "function") throw new TypeError("The loaded risk book computes no liquidation curves.");
+      return b.liquidationCurve(request);
+    },
+    actionThresholds() {
+      const b = use() as ApiBook;
+      return typeof b.actionThresholds === "function" ? b.actionThresholds() : { raiseMarginsCoverage: "0", reduceLeverageCoverage: "0", liquidatableNotionalShare: "0", hysteresis: "0" };
+    },
   };
 }

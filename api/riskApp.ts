@@ -15,6 +15,7 @@ import { XmarginError } from "../errors.js";
 import { createRiskBook, createSqlReader, type RiskBook, type SqlRunner } from "./book/index.js";
 import { createApi, mountApi, type XmarginApi } from "./createApi.js";
 import { createLazyBook, type LazyBook } from "./lazyBook.js";
+import { mountDashboard } from "../web/server.js";
 
 /**
  * Optional tuning of the book's background work (milliseconds; unset = the book's defaults):
@@ -83,6 +84,7 @@ export function mountRiskApi(app: Hono, options: RiskApiOptions): RiskApi {
 
   const api = createApi({ book });
   mountApi(app, api, { intoPonderRegistry: false });
+  mountDashboard(app, { graphqlPath: "/graphql" });
   return {
     api,
     book,

@@ -143,6 +143,8 @@ async function main(): Promise<void> {
       port: apiPort,
       databaseUrl: process.env.DATABASE_URL,
       pgliteDir,
+      // PGlite alone can take ~40 s to open on a busy 2-core machine
+      startTimeoutMs: 300_000,
       log: (line) => {
         if (/"level":(50|60)|"level":"(error|fatal)"/.test(line)) console.error(`[ponder] ${line}`);
       },
@@ -164,7 +166,8 @@ async function main(): Promise<void> {
     console.log(`  config         ${configPath}`);
     console.log(`  database       ${pgliteDir ? `PGlite ${pgliteDir}` : `Postgres ${redactUrl(process.env.DATABASE_URL!)}`}`);
     console.log(`  API            ${ponder.url}  (pid ${ponder.pid})`);
-    console.log(`  GraphQL        ${ponder.url}/graphql`);
+    console.log(`  dashboard      ${ponder.url}/   (accounts at ${ponder.url}/account/0x…)`);
+    console.log(`  GraphQL        ${ponder.url}/graphql  (GraphiQL in a browser)`);
     console.log(`  store GraphQL  ${ponder.url}/store/graphql`);
     console.log(`  status         ${ponder.url}/status   metrics ${ponder.url}/metrics`);
     console.log("");

@@ -14,3 +14,4 @@ export * from "./volatility.js";
 export * from "./scenarios.js";
 export * from "./systemic.js";
 export * from "./stress.js";
+export * from "./liquidationCurve.js";

@@ -636,8 +636,8 @@ function finalShortfalls(
   let shortlist: number[];
   if (exact) shortlist = candidates;
   else {
-    // the float order is right up to ~1e-15 relative: re-check 2× the listed count exactly
-    shortlist = lowestEquities(candidates, kernel.equity, Math.max(2 * limit, limit + 10));
+    // the float order is right up to ~1e-15 relative: re-check 2× the listed count exactly (none when none are listed)
+    shortlist = limit === 0 ? [] : lowestEquities(candidates, kernel.equity, Math.max(2 * limit, limit + 10));
   }
   const exactShortfalls: { address: Hex; shortfallUsd: Decimal }[] = [];
   let total = ZERO;

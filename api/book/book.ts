@@ -21,6 +21,8 @@ import { Screener, steppedLagSeconds, chainExposures, type ChainExposure, buildS
 import { accountAt, accountHistory, systemHistory } from "./history.js";
 import { runScenariosSliced } from "./stressRunner.js";
 import { TierLog, watermarkOf } from "./tierLog.js";
+import { CurveCache } from "./curveCache.js";
+import { liquidationCurve as computeLiquidationCurve, type LiquidationCurve, type LiquidationCurveRequest } from "../../risk/liquidationCurve.js";
 import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./listing.js";
 
 export interface RiskBookOptions {
@@ -77,6 +79,10 @@ export interface RiskBook extends RiskBookView {
   refreshSystem(): SystemRisk;
   /** Per chain Σ collateral − Σ debt at mark, no haircut (risk core chainExposures); cached per update. */
   chainExposure(): ChainExposure[];
+  /** The stress engine's liquidation curve of one asset (risk/liquidationCurve.ts), cached per update and environment. */
+  liquidationCurve(request: LiquidationCurveRequest): LiquidationCurve;
+  /** The system action's thresholds (config params.thresholds). */
+  actionThresholds(): RiskConfig["params"]["thresholds"];
 }
 
 interface Cursor {
@@ -150,6 +156,8 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   let system: SystemRisk | null = null;
   let exposure: { version: number; env: PreparedEnv | null; value: ChainExposure[] } | null = null;
+  /** liquidation curves of the current book version and environment, by request */
+  const curves = new CurveCache();
   let systemDirty = true;
   let systemAction: SystemAction | null = null;
   /** the stress library; null until first asked for */
@@ -925,6 +933,13 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     runScenario(scenario: StressScenario) {
       requireLoaded();
       return runStress(screener, config, envInput!, scenario, env!);
+    },
+    actionThresholds() {
+      return config.params.thresholds;
+    },
+    liquidationCurve(request: LiquidationCurveRequest) {
+      requireLoaded();
+      return curves.get(updates, env, request, () => computeLiquidationCurve(screener.book, config, envInput!, request, { baseEnv: env! }));
     },
     stressLibrary() {
       requireLoaded();

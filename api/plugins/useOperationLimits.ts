@@ -46,6 +46,7 @@ const LIST_FIELDS = new Set([
   "shocks",
   "seizable",
   "stressLibrary",
+  "points",
   "entered",
 ]);
 
@@ -66,6 +67,9 @@ export const DEFAULT_COST_MODEL: CostModel = {
     // main thread): at most two per operation under the default maxCost.
     stress: 20_000,
     stressLibrary: 20,
+    // A curve is one stress run per step (≈ 0.5 s cold per 100k accounts, cached per book version):
+    // at most four per operation under the default maxCost.
+    liquidationCurve: 12_000,
     accountHistory: 50,
     systemHistory: 100,
   },

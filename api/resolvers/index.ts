@@ -4,7 +4,7 @@ import { accountResolver } from "./account.js";
 import { accountsResolver, reportResolver } from "./accounts.js";
 import { endangeredResolver, seizableResolver } from "./endangered.js";
 import { accountHistoryResolver, systemHistoryResolver, tierChangesResolver } from "./history.js";
-import { shortfallsResolver, stressLibraryResolver, stressResolver } from "./stress.js";
+import { liquidationCurveResolver, shortfallsResolver, stressLibraryResolver, stressResolver } from "./stress.js";
 import { subscriptionResolvers } from "./subscriptions.js";
 import { asOfResolver, bookStatsResolver, systemResolver } from "./system.js";
 
@@ -32,6 +32,7 @@ export const resolvers = {
     system: systemResolver,
     stress: stressResolver,
     stressLibrary: stressLibraryResolver,
+    liquidationCurve: liquidationCurveResolver,
     tierChanges: tierChangesResolver,
     accountHistory: accountHistoryResolver,
     systemHistory: systemHistoryResolver,

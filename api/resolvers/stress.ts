@@ -74,3 +74,19 @@ export function shortfallsResolver(parent: { allShortfalls: { address: string; s
   }
   return parent.allShortfalls.slice(0, first);
 }
+
+export function liquidationCurveResolver(_parent: unknown, args: { asset: string; maxShockPct?: string | null; steps?: number | null }, ctx: ApiContext) {
+  if (typeof ctx.book.liquidationCurve !== "function") throw apiError("NOT_READY", "This risk book does not compute liquidation curves.");
+  const maxShockPct = args.maxShockPct ?? "0.6";
+  parseDecimalString(maxShockPct, "maxShockPct");
+  // The engine validates asset, range and steps and throws ScenarioError (BAD_SCENARIO).
+  const curve = ctx.book.liquidationCurve({ asset: args.asset, maxShockPct, steps: args.steps ?? 12 });
+  const mark = ctx.book.marks().find((m) => m.asset === curve.asset)?.priceUsd ?? null;
+  return {
+    asset: curve.asset,
+    maxShockPct: curve.maxShockPct,
+    steps: curve.steps,
+    points: curve.points.map((p) => ({ ...p, priceUsd: mark === null ? null : mark.times(p.shockPct.plus(1)) })),
+    asOf: formatAsOf(ctx.book.asOf()),
+  };
+}

@@ -19,6 +19,7 @@ export function systemSnapshot(ctx: ApiContext) {
     marks,
     oracleDivergence: marks.filter((m) => m.divergentChains.length > 0),
     volatilityAsOf: vol ? vol.asOf : null,
+    thresholds: typeof book.actionThresholds === "function" ? book.actionThresholds() : null,
     asOf: formatAsOf(book.asOf()),
   };
 }

@@ -260,6 +260,14 @@ type Mark {
   sigmaAnnual: Decimal
 }
 
+"""When the system action escalates (risk model §6): HALT when deficiency > insurance fund; REDUCE_MAX_LEVERAGE when coverage < reduceLeverageCoverage or liquidatable notional > liquidatableNotionalShare × collateral; RAISE_MARGINS when coverage < raiseMarginsCoverage. An action is left only when its trigger clears by the hysteresis fraction."""
+type ActionThresholds {
+  raiseMarginsCoverage: Decimal!
+  reduceLeverageCoverage: Decimal!
+  liquidatableNotionalShare: Decimal!
+  hysteresis: Decimal!
+}
+
 type System {
   collateralUsd: Decimal!
   debtUsd: Decimal!
@@ -282,6 +290,8 @@ type System {
   oracleDivergence: [Mark!]!
   "unix seconds the volatility estimate (haircuts' σ) was computed for; null before the first"
   volatilityAsOf: Int
+  "what the action is decided against"
+  thresholds: ActionThresholds
   asOf: AsOf!
 }
 
@@ -331,6 +341,32 @@ type ScenarioResult {
   liquidatedVolumeUsd: Decimal!
   "largest first"
   shortfalls(first: Int = 10): [Shortfall!]!
+  asOf: AsOf!
+}
+
+"""One point of a liquidation curve: the stress engine's cascade after shocking one asset by shockPct."""
+type LiquidationCurvePoint {
+  "the shock, ≤ 0: -0.15 = −15%"
+  shockPct: Decimal!
+  "the shocked asset's mark price at this shock (before cascade impact); null without a mark"
+  priceUsd: Decimal
+  "D(s) at the final prices, with cascades"
+  deficiencyUsd: Decimal!
+  "collateral and long perps sold by liquidations, all rounds"
+  liquidatedVolumeUsd: Decimal!
+  liquidatedAccounts: Int!
+  "cascade rounds that liquidated someone"
+  rounds: Int!
+  "false: deficiencyUsd is a float sum rounded up to cents"
+  deficiencyExact: Boolean!
+}
+
+"""Deficiency and liquidations against a price drop of one asset (all other prices fixed), from 0 to −maxShockPct in equal steps."""
+type LiquidationCurve {
+  asset: String!
+  maxShockPct: Decimal!
+  steps: Int!
+  points: [LiquidationCurvePoint!]!
   asOf: AsOf!
 }
 
@@ -393,6 +429,8 @@ type Query {
   system: System!
   stress(scenario: ScenarioInput!): ScenarioResult!
   stressLibrary: [ScenarioResult!]!
+  "Deficiency and liquidated volume (with cascades) of a shock to one asset from 0 to −maxShockPct (0.6 = −60%) in 'steps' equal steps (≤ 60); cached per book version."
+  liquidationCurve(asset: String!, maxShockPct: Decimal = "0.6", steps: Int = 12): LiquidationCurve!
   tierChanges(from: Int, to: Int, tier: Tier, first: Int = 50, after: String): TierChangeConnection!
   accountHistory(address: String!, from: Int!, to: Int!, bucketSeconds: Int!): [HistoryPoint!]!
   systemHistory(from: Int!, to: Int!, bucketSeconds: Int!): [SystemHistoryPoint!]!
