@@ -72,7 +72,6 @@ export function mountRiskApi(app: Hono, options: RiskApiOptions): RiskApi {
         config: riskConfig,
         pollIntervalMs,
         stressIntervalMs,
-        onTierLogProgress: (done, total) => console.log(`[xmargin risk book] tier-change log rebuilt from the ledger: ${done}/${total} steps`),
         onError: (error) => console.error("[xmargin risk book]", redactUrlsInText(error instanceof Error ? (error.stack ?? error.message) : String(error))),
       })),
     onError: (error, attempt) => {
