@@ -86,7 +86,7 @@ out("");
 out(`Run ${new Date().toISOString()} on ${os.cpus().length}× ${os.cpus()[0]?.model ?? "cpu"}, load average ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}, Node ${process.version}. Command: \`npm run bench:tierlog\`.`);
 out("In-memory store (no database time): what the log itself costs. The ledger holds an hour of prices (every 5 s, ETH walking with a crash every 20 min) and account events.");
 out("");
-out(`| accounts | ledger rows | book.start(), window ${WINDOW} s | window 0 (replay only) | evaluation share | points evaluated | entries | RSS after |`);
+out("| accounts | ledger rows | book.start(), window ${WINDOW} s | window 0 (replay only) | evaluation share | points evaluated | entries | RSS after |");
 out("|---|---|---|---|---|---|---|---|");
 for (const n of SIZES) {
   const { store, ledgerRows } = buildStore(n);
