@@ -16,8 +16,7 @@ async function open(store: MemoryStore, nowSeconds: number | (() => number)): Pr
   const clock = typeof nowSeconds === "number" ? () => nowSeconds * 1000 : () => nowSeconds() * 1000;
   // Long poll interval: the tests drive updates with sync(), never by waiting.
   // volatilityIntervalMs 0: volatility follows every poll (exact).
-  // tierLogStepSeconds 1: the tier-change log evaluates every second (the tests name exact block times).
-  const book = createRiskBook({ reader: createMemoryReader(store), config, clock, pollIntervalMs: 60_000, volatilityIntervalMs: 0, tierLogStepSeconds: 1 });
+  const book = createRiskBook({ reader: createMemoryReader(store), config, clock, pollIntervalMs: 60_000, volatilityIntervalMs: 0 });
   books.push(book);
   await book.start();
   return book;

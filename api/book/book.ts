@@ -54,10 +54,8 @@ export interface RiskBookOptions {
   ledgerBatchLimit?: number;
   /** Tier changes kept in memory, default 100,000 (oldest dropped first). */
   maxTierChanges?: number;
-  /** Seconds of ledger before the oldest checkpoint the tier-change log evaluates at load (tierLog.ts), default 900. */
+  /** Seconds of ledger before the oldest checkpoint the tier-change log evaluates at load (tierLog.ts), default 3600. */
   tierLogWindowSeconds?: number;
-  /** The tier-change log's evaluation step (seconds), default 5. */
-  tierLogStepSeconds?: number;
   /** The tier-change log re-estimates volatility on this grid (seconds), default 300. */
   tierLogVolatilityStepSeconds?: number;
   /** Progress of the tier-change log's rebuild at load (points evaluated of total). Default: none. */
@@ -170,7 +168,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let libraryGeneration = 0;
 
   /** the tier-change log, rebuilt from the ledger (the same on every replica and after a restart) */
-  let tierLog = new TierLog({ config, windowSeconds: opts.tierLogWindowSeconds, stepSeconds: opts.tierLogStepSeconds, volatilityStepSeconds: opts.tierLogVolatilityStepSeconds, maxEntries: opts.maxTierChanges });
+  let tierLog = new TierLog({ config, windowSeconds: opts.tierLogWindowSeconds, volatilityStepSeconds: opts.tierLogVolatilityStepSeconds, maxEntries: opts.maxTierChanges });
   const listeners = new Set<Listener>();
   const endangeredSets = new Map<number, Set<Hex>>();
 
@@ -597,7 +595,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
    */
   async function reloadTierLog(keepOrigin: boolean): Promise<TierChange[]> {
     const watermark = watermarkOf(checkpoints.values(), config) - 1;
-    const next = new TierLog({ config, windowSeconds: opts.tierLogWindowSeconds, stepSeconds: opts.tierLogStepSeconds, volatilityStepSeconds: opts.tierLogVolatilityStepSeconds, maxEntries: opts.maxTierChanges });
+    const next = new TierLog({ config, windowSeconds: opts.tierLogWindowSeconds, volatilityStepSeconds: opts.tierLogVolatilityStepSeconds, maxEntries: opts.maxTierChanges });
     const origin = keepOrigin && tierLog.origin() !== null ? tierLog.origin()! : next.originFor(watermark);
     const since = origin - volatilityLookbackSeconds(config);
     const heads = new Map(cursors);
@@ -684,9 +682,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       accounts: [...entries].map(([address, e]) => ({ address, state: e.state, screen: e.screen })),
       insurance,
       library: library!,
-      // Hysteresis from the ledger-derived action (tierLog.ts), so a restart or another replica
-      // de-escalates from the same state; escalation is immediate as always.
-      previousAction: tierLog.systemAction()?.action ?? systemAction,
+      previousAction: systemAction,
     });
     systemAction = system.action;
     systemDirty = false;

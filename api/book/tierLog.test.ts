@@ -126,22 +126,6 @@ describe("tier-change log rebuilt from the ledger", () => {
     expect(late.tierChanges({ first: 10_000 }).map(({ seq: _s, ...c }) => c)).toEqual(tail);
   });
 
-  test("behavior: the system action is the same on a book that followed the history and one loaded after it", async () => {
-    const store = seededStore();
-    let now = T0 + 10;
-    const live = await open(store, () => now);
-    for (const rows of history(T0)) {
-      now = rows[0].timestamp + 5;
-      appendLedger(store, rows);
-      allChainsAt(store, rows[0].timestamp + 2);
-      await live.sync();
-      live.system(); // the live book's own previous action moves with every answer
-    }
-    const restarted = await open(store, () => now);
-    expect(restarted.system().action).toBe(live.system().action);
-    expect(restarted.refreshSystem().action).toBe(live.refreshSystem().action);
-  });
-
   test("boundary: the window bounds the first load; nothing before the origin is listed", async () => {
     const store = seededStore();
     for (const rows of history(T0)) appendLedger(store, rows);

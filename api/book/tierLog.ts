@@ -3,18 +3,15 @@
  * cursors on every replica and after every restart.
  *
  * It replays the ledger and the oracle rounds in time order (timestamp, chain, block, logIndex) and
- * evaluates at **evaluation points**: the multiples of `stepSeconds` (default 5) that close a span
- * holding ledger rows or oracle rounds, the times an oracle answer turns stale, and every multiple
- * of `volatilityStepSeconds`. The rows of (t − step, t] are applied before the point t. At a point t, the environment is a function of the
+ * evaluates at **evaluation points**: every second that holds a ledger row or an oracle round, and
+ * every multiple of `volatilityStepSeconds`. At a point t, the environment is a function of the
  * data up to t alone: latest rounds ≤ t, markets and funding from the ledger, volatility estimated
  * at the grid time ⌊t / step⌋·step, and every chain known up to t (data lag 0: the log says what the
  * chain said at its block time; a stalled indexer is the live book's business, not history's).
  * At each point it re-screens the accounts its rows touched, the holders of assets whose mark
  * (price, staleness, divergence) or funding moved, and everyone when volatility moved; each account
- * whose tier differs from its tier at the previous point is one change, stamped with the point's
- * time t and its last row in the span (the cursor's chain, block and logIndex). A tier left and
- * re-entered within one step is not seen: the step bounds the cost of a rebuild by time, not by
- * the event rate (bench/results/tierlog.md).
+ * whose tier differs from its tier at the previous point is one change. Changes of one second are
+ * one point: a tier left and re-entered within the same second is not seen.
  *
  * The log only evaluates up to the **watermark**: the oldest applied checkpoint time over the
  * chains, so a later row can never land before a point already evaluated (a reorg reloads the log).
@@ -27,21 +24,19 @@
  * one after its own origin. Cursors name the cause: (t, chain, block, logIndex, address); a change
  * with no ledger row of its own (a price move, volatility) uses chain, block and logIndex 0.
  */
-import type { AccountScreen, AccountState, ChainId, Hex, RiskConfig, SystemAction, Tier, VolatilityEstimate } from "../../risk/types.js";
+import type { AccountScreen, ChainId, Hex, RiskConfig, Tier, VolatilityEstimate } from "../../risk/types.js";
 import type { AccountRows, LatestPriceRow, LedgerRow, PriceRoundRow, TokenRow } from "./reader.js";
 import type { TierChange } from "./types.js";
 import { applyLedgerRow, createReplayState, tokenDirectory, type ReplayState, type TokenDirectory } from "./replay.js";
 import { buildAccountStates, DEFAULT_PRICE_DECIMALS, emptyAccount } from "./accountState.js";
-import { Screener, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, prepare, volatilityLookbackSeconds, type PreparedEnv } from "./core.js";
+import { Screener, environmentInput, estimateBookVolatility, prepare, volatilityLookbackSeconds, type PreparedEnv } from "./core.js";
 import { BookError } from "./errors.js";
 
 export interface TierLogOptions {
   config: RiskConfig;
-  /** Seconds of ledger before the watermark evaluated at load, default 900. */
+  /** Seconds of ledger before the watermark evaluated at load, default 3600. */
   windowSeconds?: number;
-  /** Evaluation points are the multiples of this (seconds) that follow ledger data, default 5. */
-  stepSeconds?: number;
-  /** Volatility is re-estimated on this grid (seconds, a multiple of stepSeconds), default 300. */
+  /** Volatility is re-estimated on this grid (seconds), default 300. */
   volatilityStepSeconds?: number;
   /** Entries kept (oldest dropped first), default 100,000. */
   maxEntries?: number;
@@ -101,7 +96,6 @@ const roundKey = (r: PriceRoundRow) => `${r.chainId}:${r.asset}:${r.roundId}:${r
 export class TierLog {
   readonly windowSeconds: number;
   readonly volatilityStepSeconds: number;
-  readonly stepSeconds: number;
   readonly maxEntries: number;
   private readonly config: RiskConfig;
   private readonly lookback: number;
@@ -127,25 +121,17 @@ export class TierLog {
   private marks = new Map<string, string>();
   private funding: Record<string, bigint> = {};
   private log: { key: Key; change: TierChange }[] = [];
-  private env: { prepared: PreparedEnv; fundingIndexX18: Record<string, bigint> } | null = null;
-  private nextFlip = Infinity;
-  private seen = new Uint8Array(0);
-  /** every account's state as of the last point (the system action's totals read them) */
-  private states = new Map<Hex, AccountState>();
-  /** the system action at the last volatility grid time, with its hysteresis from the grid times before */
-  private action: { time: number; action: SystemAction } | null = null;
   private dropped = 0;
 
   constructor(options: TierLogOptions) {
     this.config = options.config;
-    this.windowSeconds = options.windowSeconds ?? 900;
+    this.windowSeconds = options.windowSeconds ?? 3600;
     this.volatilityStepSeconds = options.volatilityStepSeconds ?? 300;
-    this.stepSeconds = options.stepSeconds ?? 5;
     this.maxEntries = options.maxEntries ?? 100_000;
     this.lookback = volatilityLookbackSeconds(this.config);
     this.screener = new Screener(this.config);
-    if (!Number.isInteger(this.stepSeconds) || this.stepSeconds < 1 || !Number.isInteger(this.volatilityStepSeconds) || this.volatilityStepSeconds < this.stepSeconds || this.volatilityStepSeconds % this.stepSeconds !== 0) {
-      throw new BookError("BOOK_INVALID_RANGE", `Invalid tier log steps: step ${this.stepSeconds} s, volatility step ${this.volatilityStepSeconds} s; expected positive integers, the volatility step a multiple of the step.`, { stepSeconds: this.stepSeconds, volatilityStepSeconds: this.volatilityStepSeconds });
+    if (!(this.volatilityStepSeconds >= 1) || !Number.isInteger(this.volatilityStepSeconds)) {
+      throw new BookError("BOOK_INVALID_RANGE", `Invalid tier log volatility step ${this.volatilityStepSeconds}: expected a positive integer number of seconds.`, { volatilityStepSeconds: this.volatilityStepSeconds });
     }
   }
 
@@ -177,8 +163,6 @@ export class TierLog {
     this.knownRounds = new Set();
     this.log = [];
     this.dropped = 0;
-    this.states = new Map();
-    this.action = null;
     const origin = input.origin ?? this.originFor(input.watermark);
     this.originTime = origin;
 
@@ -194,14 +178,10 @@ export class TierLog {
     this.volatilityGrid = origin;
     this.volatility = estimateBookVolatility(this.rounds, this.config, origin);
     const env = this.environment(origin);
-    this.env = env;
-    this.nextFlip = this.flipAfter(origin);
     this.marks = markSignature(env);
     this.funding = { ...env.fundingIndexX18 };
     const addresses = [...this.accountKeys.keys()].sort();
-    const states = addresses.map((a) => this.stateOf(a));
-    for (const st of states) this.states.set(st.address, st);
-    this.screener.reset(states);
+    this.screener.reset(addresses.map((a) => this.stateOf(a)));
     const screens = this.screener.screenAllSlots(env.prepared);
     for (const address of addresses) {
       const slot = this.screener.slotOf(address)!;
@@ -210,7 +190,6 @@ export class TierLog {
       if (screen) this.tiers.set(address, screen.tier);
     }
     this.position = origin;
-    this.systemActionAt(origin, env.prepared);
     this.pendingRows = ledger.slice(i);
     this.pendingRounds = rounds.slice(j).filter((r) => !this.knownRounds.has(roundKey(r)));
     this.evaluate(input.watermark, input.onProgress);
@@ -276,16 +255,15 @@ export class TierLog {
     const total = onProgress === undefined ? 0 : this.countPoints(watermark);
     let done = 0;
     for (;;) {
-      const nextRow = ri < this.pendingRows.length ? this.ceil(this.pendingRows[ri].timestamp) : Infinity;
-      const nextRound = qi < this.pendingRounds.length ? this.ceil(this.pendingRounds[qi].updatedAt) : Infinity;
-      const t = Math.min(nextRow, nextRound, grid, this.nextFlip);
+      const nextRow = ri < this.pendingRows.length ? this.pendingRows[ri].timestamp : Infinity;
+      const nextRound = qi < this.pendingRounds.length ? this.pendingRounds[qi].updatedAt : Infinity;
+      const t = Math.min(nextRow, nextRound, grid);
       if (t > watermark) break;
       const rowsAt: LedgerRow[] = [];
-      let roundsAt = false;
-      while (ri < this.pendingRows.length && this.pendingRows[ri].timestamp <= t) rowsAt.push(this.pendingRows[ri++]);
-      while (qi < this.pendingRounds.length && this.pendingRounds[qi].updatedAt <= t) (this.addRound(this.pendingRounds[qi++]), (roundsAt = true));
+      while (ri < this.pendingRows.length && this.pendingRows[ri].timestamp === t) rowsAt.push(this.pendingRows[ri++]);
+      while (qi < this.pendingRounds.length && this.pendingRounds[qi].updatedAt === t) this.addRound(this.pendingRounds[qi++]);
       if (t === grid) grid += this.volatilityStepSeconds;
-      this.point(t, rowsAt, roundsAt);
+      this.point(t, rowsAt);
       this.position = t;
       if (onProgress !== undefined && ++done % 2000 === 0) onProgress(done, total);
     }
@@ -295,27 +273,20 @@ export class TierLog {
     if (onProgress !== undefined) onProgress(done, total);
   }
 
-  /** the next multiple of the step at or after t */
-  private ceil(t: number): number {
-    return Math.ceil(t / this.stepSeconds) * this.stepSeconds;
-  }
-
   private countPoints(watermark: number): number {
     const times = new Set<number>();
-    for (const r of this.pendingRows) if (r.timestamp <= watermark) times.add(this.ceil(r.timestamp));
-    for (const r of this.pendingRounds) if (r.updatedAt <= watermark) times.add(this.ceil(r.updatedAt));
+    for (const r of this.pendingRows) if (r.timestamp <= watermark) times.add(r.timestamp);
+    for (const r of this.pendingRounds) if (r.updatedAt <= watermark) times.add(r.updatedAt);
     for (let g = this.align(this.position) + this.volatilityStepSeconds; g <= watermark; g += this.volatilityStepSeconds) times.add(g);
     return times.size;
   }
 
   /** One evaluation point: rows at t applied (rounds already added), then the re-screen. */
-  private point(t: number, rowsAt: readonly LedgerRow[], roundsAt: boolean): void {
+  private point(t: number, rowsAt: readonly LedgerRow[]): void {
     const causes = new Map<Hex, Cause>();
-    let marketsMoved = false;
     for (const row of rowsAt) {
       const account = this.applyRow(row);
       if (account !== null) causes.set(account, { chainId: row.chainId, blockNumber: row.blockNumber, logIndex: row.logIndex });
-      if (row.marketId !== null) marketsMoved = true;
     }
     const grid = this.align(t);
     let volatilityMoved = false;
@@ -326,40 +297,25 @@ export class TierLog {
       this.volatility = next;
       this.trimRounds(grid);
     }
-    // The environment moves only with rounds, market rows, volatility and oracle ages passing their
-    // limit (nextFlip); otherwise the previous point's environment is this point's.
+    const env = this.environment(t);
+    const marks = markSignature(env);
     const moved = new Set<string>();
-    if (this.env === null || roundsAt || marketsMoved || volatilityMoved || t >= this.nextFlip) {
-      const env = this.environment(t);
-      const marks = markSignature(env);
-      for (const [asset, sig] of marks) if (this.marks.get(asset) !== sig) moved.add(asset);
-      for (const key of new Set([...Object.keys(this.funding), ...Object.keys(env.fundingIndexX18)])) {
-        if (this.funding[key] !== env.fundingIndexX18[key]) {
-          const asset = this.config.markets[key]?.asset;
-          if (asset !== undefined) moved.add(asset);
-        }
+    for (const [asset, sig] of marks) if (this.marks.get(asset) !== sig) moved.add(asset);
+    for (const key of new Set([...Object.keys(this.funding), ...Object.keys(env.fundingIndexX18)])) {
+      if (this.funding[key] !== env.fundingIndexX18[key]) {
+        const asset = this.config.markets[key]?.asset;
+        if (asset !== undefined) moved.add(asset);
       }
-      this.marks = marks;
-      this.funding = { ...env.fundingIndexX18 };
-      this.env = env;
-      this.nextFlip = this.flipAfter(t);
     }
-    const env = this.env;
+    this.marks = marks;
+    this.funding = { ...env.fundingIndexX18 };
 
     for (const address of causes.keys()) {
-      const state = this.stateOf(address);
-      this.states.set(address, state);
-      let slot: number | null;
-      try {
-        slot = this.screener.set(address, state);
-      } catch {
-        continue; // an account the compiled book rejects keeps its last tier
-      }
+      const slot = this.screener.set(address, this.stateOf(address));
       if (slot !== null) this.slotAddress[slot] = address;
     }
     const slots: number[] = [];
-    if (this.seen.length < this.screener.slotCount()) this.seen = new Uint8Array(this.screener.slotCount() * 2);
-    const seen = this.seen;
+    const seen = new Uint8Array(this.screener.slotCount());
     if (volatilityMoved) {
       for (let s = 0; s < this.slotAddress.length; s++) if (this.slotAddress[s] !== undefined && seen[s] === 0) (seen[s] = 1), slots.push(s);
     } else {
@@ -369,7 +325,6 @@ export class TierLog {
       }
       if (moved.size > 0) this.screener.holderSlots([...moved], seen, slots);
     }
-    for (const slot of slots) seen[slot] = 0;
     const found: { key: Key; change: TierChange }[] = [];
     for (const slot of slots) {
       const address = this.slotAddress[slot];
@@ -405,48 +360,11 @@ export class TierLog {
       e.change.seq = this.dropped + this.log.length + 1;
       this.log.push(e);
     }
-    if (t % this.volatilityStepSeconds === 0) this.systemActionAt(t, env.prepared);
     if (this.log.length > this.maxEntries) {
       const cut = this.log.length - this.maxEntries;
       this.log.splice(0, cut);
       this.dropped += cut;
     }
-  }
-
-  /**
-   * The system action's hysteresis state, rebuilt like the tiers: at every volatility grid time the
-   * action (risk model §6) from this log's book, its default stress library and the action at the
-   * grid time before (null at the origin). The same ledger gives the same state on every replica.
-   */
-  systemAction(): { time: number; action: SystemAction } | null {
-    return this.action;
-  }
-
-  private systemActionAt(t: number, env: PreparedEnv): void {
-    const input = environmentInput(t, [...this.latest.values()].map((r) => ({ ...r, blockNumber: 0n })), Object.values(this.config.chains).map((c) => ({ chainId: c.chainId, blockNumber: 0n, blockTimestamp: t })), this.volatility, [...this.state.markets.values()], this.config);
-    const library = runLibrary(this.screener, this.config, input, defaultLibrary(this.config, this.volatility), env);
-    const screens = this.screener.screenAllSlots(env);
-    const accounts: { address: Hex; state: AccountState; screen: AccountScreen }[] = [];
-    for (let slot = 0; slot < screens.length; slot++) {
-      const address = this.slotAddress[slot];
-      const screen = screens[slot];
-      const state = address === undefined ? undefined : this.states.get(address);
-      if (address !== undefined && screen && state !== undefined) accounts.push({ address, state, screen });
-    }
-    const system = buildSystemRisk({ config: this.config, env, accounts, insurance: [...this.state.insurance.values()], library, previousAction: this.action?.action ?? null });
-    this.action = { time: t, action: system.action };
-  }
-
-  /** The first time after t at which an oracle answer held now turns stale (its age passes the asset's limit). */
-  private flipAfter(t: number): number {
-    let next = Infinity;
-    for (const r of this.latest.values()) {
-      const asset = this.config.assets[r.asset];
-      if (asset === undefined) continue;
-      const flip = this.ceil(r.updatedAt + asset.maxOracleAgeSeconds + 1);
-      if (flip > t && flip < next) next = flip;
-    }
-    return next;
   }
 
   private environment(t: number): { prepared: PreparedEnv; fundingIndexX18: Record<string, bigint> } {
