@@ -331,7 +331,6 @@ export function formatScenarioResult(result: ScenarioResult, asOf: GqlAsOf) {
 export function formatTierChange(change: TierChange) {
   return {
     seq: change.seq,
-    cursor: change.cursor,
     address: change.address,
     from: change.from,
     to: change.to,

@@ -10,7 +10,7 @@
 import type Decimal from "decimal.js";
 import type { AccountRisk, AccountScreen, AccountState, ChainId, Hex, MarkPrice, RiskConfig, ScenarioResult, StressScenario, SystemAction, SystemRisk, Tier, VolatilityEstimate } from "../../risk/types.js";
 import type { AccountFilter, AccountListEntry, AccountOrder, AsOf, BookEvent, ChainStatus, HistoryPoint, RiskBookView, SubscribeOptions, SystemHistoryPoint, TierChange } from "./types.js";
-import type { AccountRows, LedgerRow, CheckpointRow, InsuranceFundRow, LatestPriceRow, MarketRow, PriceRoundRow, StoreReader } from "./reader.js";
+import type { AccountRows, CheckpointRow, InsuranceFundRow, LatestPriceRow, MarketRow, PriceRoundRow, StoreReader } from "./reader.js";
 import { appliedBatch, type AppliedBatch } from "./freshness.js";
 import { withReadTimeout } from "./readTimeout.js";
 import { blockKey } from "./reader.js";
@@ -20,7 +20,6 @@ import { BookError } from "./errors.js";
 import { Screener, steppedLagSeconds, chainExposures, type ChainExposure, buildSystemRisk, defaultLibrary, runLibrary, environmentInput, estimateBookVolatility, evaluate, prepare, runStress, volatilityLookbackSeconds, type EnvironmentInput, type PreparedEnv } from "./core.js";
 import { accountAt, accountHistory, systemHistory } from "./history.js";
 import { runScenariosSliced } from "./stressRunner.js";
-import { TierLog, watermarkOf } from "./tierLog.js";
 import { CurveCache } from "./curveCache.js";
 import { liquidationCurve as computeLiquidationCurve, type LiquidationCurve, type LiquidationCurveRequest } from "../../risk/liquidationCurve.js";
 import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./listing.js";
@@ -54,12 +53,6 @@ export interface RiskBookOptions {
   ledgerBatchLimit?: number;
   /** Tier changes kept in memory, default 100,000 (oldest dropped first). */
   maxTierChanges?: number;
-  /** Seconds of ledger before the oldest checkpoint the tier-change log evaluates at load (tierLog.ts), default 3600. */
-  tierLogWindowSeconds?: number;
-  /** The tier-change log re-estimates volatility on this grid (seconds), default 300. */
-  tierLogVolatilityStepSeconds?: number;
-  /** Progress of the tier-change log's rebuild at load (points evaluated of total). Default: none. */
-  onTierLogProgress?: (done: number, total: number) => void;
   /** Errors of the background loop (the loop keeps going). Default: console.error. */
   onError?: (error: unknown) => void;
 }
@@ -167,8 +160,8 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let libraryRun: Promise<void> | null = null;
   let libraryGeneration = 0;
 
-  /** the tier-change log, rebuilt from the ledger (the same on every replica and after a restart) */
-  let tierLog = new TierLog({ config, windowSeconds: opts.tierLogWindowSeconds, volatilityStepSeconds: opts.tierLogVolatilityStepSeconds, maxEntries: opts.maxTierChanges });
+  const tierChanges: TierChange[] = [];
+  let seq = 0;
   const listeners = new Set<Listener>();
   const endangeredSets = new Map<number, Set<Hex>>();
 
@@ -296,6 +289,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     refreshVolatility(true);
     commitEnvironment(buildEnvironment(now, checkpoints));
 
+    const previous = new Map([...entries].map(([a, e]) => [a, e.screen] as const));
     entries.clear();
     bySlot = [];
     screener.reset([...states.values()]);
@@ -309,7 +303,15 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     resetRanking();
     reportCache.clear();
 
-    const changes = await reloadTierLog(reorg !== null);
+    const changes: TierChange[] = [];
+    if (loaded) {
+      const all = new Set<Hex>([...previous.keys(), ...entries.keys()]);
+      for (const address of all) {
+        const before = previous.get(address) ?? null;
+        const after = entries.get(address)?.screen ?? null;
+        if (after !== null && before?.tier !== after.tier) changes.push(recordTierChange(address, before?.tier ?? null, after, cause ?? { chainId: null, blockNumber: null, timestamp: now }));
+      }
+    }
     // System risk is recomputed when next asked (the stress library in the background), never here:
     // whoever waits for this update's push does not wait for the stress library.
     systemDirty = true;
@@ -408,8 +410,6 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     if (rows.length === 0 && !timeMoved && !volatilityDue) {
       checkpoints = cpMap;
       envNow = now;
-      const logged = advanceTierLog(rows, read);
-      if (logged.length > 0) finishUpdate(t0, [], logged, null, false);
       return;
     }
     // What the new rows touch.
@@ -447,7 +447,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       commitStates(staged);
       checkpoints = cpMap;
       commitEnvironment(built);
-      return finishRescreen(t0, screens, advanceTierLog(rows, read));
+      return finishRescreen(t0, screens, defaultCause, causes);
     }
     checkpoints = cpMap;
     if (rebuild) commitEnvironment(buildEnvironment(now, cpMap));
@@ -486,20 +486,24 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     if (movedChains.length > 0) for (const holder of screener.holdersOnChains(movedChains)) listSlot(holder);
     for (let k = 0; k < slots.length; k++) seen[slots[k]] = 0;
 
+    const changes: TierChange[] = [];
     const recomputed: Hex[] = [];
     for (let k = 0; k < slots.length; k++) {
       const slot = slots[k];
       const entry = bySlot[slot];
       if (entry === undefined) continue;
       const screen = screener.screenSlot(slot, env!);
+      const before = entry.isNew ? null : entry.screen;
       entry.screen = screen;
       delete entry.isNew;
       ranking.set(entry.address, screen.tier, screen.healthFactor, slot);
       recomputed.push(entry.address);
+      if (before === null || before.tier !== screen.tier) {
+        changes.push(recordTierChange(entry.address, before?.tier ?? null, screen, causes.get(entry.address) ?? defaultCause));
+      }
     }
     systemDirty = true;
-    const changes = advanceTierLog(rows, read);
-    if (rows.length === 0 && recomputed.length === 0 && changes.length === 0) return; // only the frame's block numbers moved
+    if (rows.length === 0 && recomputed.length === 0) return; // only the frame's block numbers moved
     finishUpdate(t0, recomputed, changes, null, false);
   }
 
@@ -559,12 +563,15 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   }
 
   /** Every account's new screen (computed in slices that let HTTP answers through) swapped in at once. */
-  function finishRescreen(t0: number, screens: readonly (AccountScreen | null)[], changes: TierChange[]): void {
-    for (const entry of entries.values() as Iterable<MutableEntry>) {
+  function finishRescreen(t0: number, screens: readonly (AccountScreen | null)[], cause: Cause, causes?: Map<Hex, Cause>): void {
+    const changes: TierChange[] = [];
+    for (const [address, entry] of entries as Map<Hex, MutableEntry>) {
       const screen = entry.slot >= 0 ? screens[entry.slot] : null;
       if (screen === null || screen === undefined) continue;
+      const before = entry.isNew ? null : entry.screen;
       entry.screen = screen;
       delete entry.isNew;
+      if (before === null || before.tier !== screen.tier) changes.push(recordTierChange(address, before?.tier ?? null, screen, causes?.get(address) ?? cause));
     }
     resetRanking();
     systemDirty = true;
@@ -583,33 +590,20 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   }
   // ---------------------------------------------------------------- events
 
-  /** New ledger rows and rounds into the tier-change log, evaluated up to the watermark; returns its new entries. */
-  function advanceTierLog(rows: readonly LedgerRow[], read: PollRead | null): TierChange[] {
-    return tierLog.advance(rows, read?.rounds ?? [], watermarkOf(checkpoints.values(), config) - 1);
-  }
-
-  /**
-   * The tier-change log rebuilt from the ledger up to the book's cursors (a reorg keeps the origin:
-   * entries before the fork come out the same). Swapped in when complete; returns the entries the
-   * previous log did not have (none at the first load: nothing is announced then).
-   */
-  async function reloadTierLog(keepOrigin: boolean): Promise<TierChange[]> {
-    const watermark = watermarkOf(checkpoints.values(), config) - 1;
-    const next = new TierLog({ config, windowSeconds: opts.tierLogWindowSeconds, volatilityStepSeconds: opts.tierLogVolatilityStepSeconds, maxEntries: opts.maxTierChanges });
-    const origin = keepOrigin && tierLog.origin() !== null ? tierLog.origin()! : next.originFor(watermark);
-    const since = origin - volatilityLookbackSeconds(config);
-    const heads = new Map(cursors);
-    const [ledger, before, recent, tokens] = await Promise.all([loadReader.ledgerUntil(Number.MAX_SAFE_INTEGER), loadReader.pricesAt(since), loadReader.priceRounds(since, Number.MAX_SAFE_INTEGER), loadReader.tokens()]);
-    // Only what the book has followed: later rows come with the polls.
-    const followed = ledger.filter((r) => {
-      const c = heads.get(r.chainId);
-      return c !== undefined && (r.blockNumber < c.blockNumber || (r.blockNumber === c.blockNumber && r.logIndex <= c.logIndex));
-    });
-    next.load({ ledger: followed, rounds: [...before, ...recent], tokens, watermark, origin, onProgress: opts.onTierLogProgress });
-    const known = new Set(tierLog.page({ first: Number.MAX_SAFE_INTEGER }).map((c) => c.cursor));
-    const wasLoaded = tierLog.origin() !== null;
-    tierLog = next;
-    return wasLoaded ? next.page({ first: Number.MAX_SAFE_INTEGER }).filter((c) => !known.has(c.cursor)) : [];
+  function recordTierChange(address: Hex, from: Tier | null, screen: AccountScreen, cause: Cause): TierChange {
+    const change: TierChange = {
+      seq: ++seq,
+      address,
+      from,
+      to: screen.tier,
+      chainId: cause.chainId,
+      blockNumber: cause.blockNumber,
+      timestamp: cause.timestamp,
+      healthFactor: screen.healthFactor,
+    };
+    tierChanges.push(change);
+    if (tierChanges.length > opts.maxTierChanges) tierChanges.splice(0, tierChanges.length - opts.maxTierChanges);
+    return change;
   }
 
   function finishUpdate(t0: number, touched: Hex[], changes: TierChange[], reorg: { chainId: ChainId; fromBlock: bigint } | null, full: boolean): void {
@@ -943,8 +937,16 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       return library!;
     },
     tierChanges(q) {
-      requireLoaded();
-      return tierLog.page(q);
+      const out: TierChange[] = [];
+      for (const c of tierChanges) {
+        if (q.after !== undefined && c.seq <= q.after) continue;
+        if (q.from !== undefined && c.timestamp < q.from) continue;
+        if (q.to !== undefined && c.timestamp > q.to) continue;
+        if (q.tier !== undefined && c.to !== q.tier) continue;
+        out.push(c);
+        if (out.length >= q.first) break;
+      }
+      return out;
     },
     accountHistory(address, from, to, bucketSeconds, historyOptions): Promise<HistoryPoint[]> {
       requireLoaded();

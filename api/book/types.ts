@@ -36,10 +36,7 @@ export interface AsOf {
 }
 
 export interface TierChange {
-  /** position in this book's list (1 = oldest kept); not stable across restarts or replicas: page with `cursor` */
-  seq: number;
-  /** stable position in the ledger-derived log: "timestamp:chainId:blockNumber:logIndex:address" (tierLog.ts) */
-  cursor: string;
+  seq: number; // monotonic within one book
   address: Hex;
   from: Tier | null; // null: first seen
   to: Tier;
@@ -119,8 +116,7 @@ export interface RiskBookView {
   volatility(): VolatilityEstimate;
   runScenario(scenario: StressScenario): ScenarioResult;
   stressLibrary(): ScenarioResult[];
-  /** The ledger-derived tier-change log (api/book/tierLog.ts), oldest first; `after` is an entry's `cursor`. */
-  tierChanges(q: { from?: number; to?: number; tier?: Tier; first: number; after?: string }): TierChange[];
+  tierChanges(q: { from?: number; to?: number; tier?: Tier; first: number; after?: number }): TierChange[];
   accountHistory(address: Hex, from: number, to: number, bucketSeconds: number, options?: { signal?: AbortSignal }): Promise<HistoryPoint[]>;
   systemHistory(from: number, to: number, bucketSeconds: number, options?: { signal?: AbortSignal }): Promise<SystemHistoryPoint[]>;
   /** Called after every book update (once per indexed checkpoint batch), never per client. */

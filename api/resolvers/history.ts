@@ -4,7 +4,6 @@ import { parseAddress, parseFirst, parseTime, parseWindow } from "../args.js";
 import type { ApiContext } from "../context.js";
 import { apiError } from "../errors.js";
 import { formatTierChange, formatTierCounts } from "../format.js";
-import { parseTierCursor } from "../book/tierLog.js";
 
 interface TierChangesArgs {
   from?: number | null;
@@ -22,12 +21,12 @@ export function tierChangesResolver(_parent: unknown, args: TierChangesArgs, ctx
   if (from !== undefined && to !== undefined && from > to) {
     throw apiError("BAD_TIME", `'from' (${from}) is after 'to' (${to}); expected from ≤ to.`);
   }
-  let after: string | undefined;
+  let after: number | undefined;
   if (args.after !== null && args.after !== undefined) {
-    if (parseTierCursor(args.after) === null) {
-      throw apiError("BAD_CURSOR", `Cursor "${args.after.slice(0, 60)}" is invalid; pass the endCursor (or a node's cursor) of a previous page: "timestamp:chainId:blockNumber:logIndex:address".`);
+    if (!/^\d{1,15}$/.test(args.after)) {
+      throw apiError("BAD_CURSOR", `Cursor "${args.after.slice(0, 60)}" is invalid; pass the endCursor of the previous page.`);
     }
-    after = args.after;
+    after = Number(args.after);
   }
   const rows = ctx.book.tierChanges({
     ...(from !== undefined ? { from } : {}),
@@ -39,7 +38,7 @@ export function tierChangesResolver(_parent: unknown, args: TierChangesArgs, ctx
   const page = rows.slice(0, first);
   return {
     nodes: page.map(formatTierChange),
-    pageInfo: { hasNextPage: rows.length > first, endCursor: page.length > 0 ? page[page.length - 1]!.cursor : args.after ?? null },
+    pageInfo: { hasNextPage: rows.length > first, endCursor: page.length > 0 ? String(page[page.length - 1]!.seq) : args.after ?? null },
   };
 }
 

@@ -370,15 +370,8 @@ type LiquidationCurve {
   asOf: AsOf!
 }
 
-"""
-One entry of the tier-change log, rebuilt from the ledger: the same on every replica and after a
-restart. Changes are evaluated per second of ledger time, with every chain as of that time.
-"""
 type TierChange {
-  "stable position: timestamp:chainId:blockNumber:logIndex:address of the cause (0s for a price or volatility move); pass it as tierChanges(after:)"
-  cursor: String!
-  "position in this server's list; differs between replicas and restarts"
-  seq: Int! @deprecated(reason: "Not stable across restarts or replicas; page with cursor.")
+  seq: Int!
   address: String!
   "null: first seen"
   from: Tier
