@@ -5,6 +5,7 @@
  * 30 s and resets after a minute of health. Indexing never waits on it: everything here is a
  * message handler or a timer.
  */
+import { setFlagsFromString } from "node:v8";
 import { Worker } from "node:worker_threads";
 import type { SqlRunner } from "../book/reader.js";
 import { redactUrlsInText } from "../../config/redactUrl.js";
@@ -91,6 +92,10 @@ export function superviseServing(options: SuperviseOptions): Supervisor {
       ponderPort,
       sqlTimeoutMs: 10_000,
     };
+    // V8 lets --max-old-space-size (Ponder runs with it in NODE_OPTIONS) override a worker's
+    // resourceLimits. The flag is read when an isolate is created: setting it now caps the
+    // worker's heap and leaves this thread's, configured at start, as it is.
+    setFlagsFromString(`--max-old-space-size=${settings.heapMb}`);
     const w = new Worker(entry, {
       workerData: data,
       resourceLimits: { maxOldGenerationSizeMb: settings.heapMb },
