@@ -12,6 +12,7 @@ import { serve, type ServerType } from "@hono/node-server";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createApi, mountApi, type XmarginApi } from "./createApi.js";
+import { inBatches, sendAbuse } from "./testing/abuseClient.js";
 import { ABUSE_CASES, LIVENESS, SUBSCRIPTION_FLOOD, type AbuseInput, type AbuseRequest } from "./testing/abuseCases.js";
 import { address, createWorld, priceHistory, standardScene, type World } from "./testing/fixture.js";
 import { readSse } from "./testing/sse.js";
@@ -65,31 +66,8 @@ afterAll(async () => {
   await world?.book.stop();
 });
 
-async function send(r: AbuseRequest): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${base}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
-  const text = await response.text();
-  let body: unknown = null;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    body = text;
-  }
-  return { status: response.status, body };
-}
+const send = (r: AbuseRequest) => sendAbuse(base, r);
 
-async function inBatches<T, U>(items: T[], concurrency: number, fn: (item: T) => Promise<U>): Promise<U[]> {
-  const out: U[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
 
 async function liveness(): Promise<number> {
   const started = performance.now();

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
 import { pollUntil } from "../devnet/rpc.js";
 import { createSimulator, type Simulator } from "../devnet/simulator.js";
+import { inBatches, sendAbuse } from "../api/testing/abuseClient.js";
 import { ABUSE_CASES, LIVENESS, type AbuseInput, type AbuseRequest } from "../api/testing/abuseCases.js";
 import { Cleanup, uniqueSchema } from "./harness/cleanup.js";
 import { withDevnet, type DevnetFixture } from "./harness/devnet.js";
@@ -28,31 +29,8 @@ const logs: string[] = [];
 const measured: string[] = [];
 const stopTrading = new AbortController();
 
-async function send(r: AbuseRequest): Promise<{ status: number; body: any }> {
-  const response = await fetch(`${ponder.url}${r.path}`, { method: r.method, headers: r.headers, body: r.body });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    /* not JSON */
-  }
-  return { status: response.status, body };
-}
+const send = (r: AbuseRequest) => sendAbuse(ponder.url, r);
 
-async function inBatches<T, U>(items: T[], concurrency: number, fn: (item: T) => Promise<U>): Promise<U[]> {
-  const out: U[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await fn(items[i]!);
-      }
-    }),
-  );
-  return out;
-}
 
 /** The highest block Ponder has indexed on any chain (/status, answered by the indexing thread). */
 async function indexedBlocks(): Promise<Map<string, number>> {
