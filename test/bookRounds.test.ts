@@ -1,11 +1,10 @@
 /**
- * Known defect of the risk book (api/book/book.ts, loadRounds), kept as an expected failure until
- * it is fixed there: the book fetches new price rounds incrementally from the `updatedAt` of the
- * last round it holds (`priceRounds(lastUpdatedAt, ∞)`). Chains are indexed independently, so a
- * round of a chain that is behind (stalled RPC, slower backfill) reaches the store after rounds
- * of other chains with later timestamps, and that incremental read never returns it: the live
- * book's volatility (and so every haircut) is estimated from fewer rounds than a fresh book over
- * the same store uses. Seen end to end in test/faults.test.ts after a 30 s RPC stall.
+ * The risk book reads new price rounds incrementally. Chains are indexed independently, so a round
+ * of a chain that is behind (stalled RPC, slower backfill) reaches the store after rounds of other
+ * chains with later timestamps; reading from the newest round held (as the book once did) never
+ * returns it, and the live book's volatility (so every haircut) came from fewer rounds than a fresh
+ * book's over the same store. The book now resumes each read at the oldest of the per-chain newest
+ * rounds of the chains whose prices moved (api/book/book.ts roundsReadFrom).
  * Plain data (the book over the in-memory store), one clock for both books.
  */
 import { describe, expect, it } from "vitest";
@@ -14,8 +13,7 @@ import { appendLedger, createMemoryReader } from "../api/book/memoryReader.js";
 import { CHAIN_L1, CHAIN_L2B, T0, bookTestConfig, priceRows, seededStore } from "../api/book/testing.js";
 
 describe("risk book: price rounds of a chain that is behind", () => {
-  // Fails today: the live book misses the late round (fix in api/book/book.ts loadRounds).
-  it.fails("a round indexed after later rounds of another chain is in the live book's volatility", async () => {
+  it("a round indexed after later rounds of another chain is in the live book's volatility", async () => {
     const store = seededStore(T0);
     const config = bookTestConfig();
     const clock = () => (T0 + 600) * 1000;

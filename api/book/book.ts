@@ -135,6 +135,8 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let insurance: InsuranceFundRow[] = [];
   let rounds: PriceRoundRow[] = [];
   let roundKeys = new Set<string>();
+  /** per chain, the newest round's updatedAt held (where an incremental read resumes) */
+  const newestRoundOf = new Map<ChainId, number>();
   let volatility: VolatilityEstimate | null = null;
   let volatilityAt = -Infinity; // clock ms
   let volatilityDirty = false;
@@ -237,24 +239,57 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     return changed;
   }
 
-  /** Rounds newer than the ones held (the whole lookback when none are held yet). */
+  /** Rounds from `fromTime` on (the whole lookback when not given). */
   function readRounds(now: number, fromTime?: number, from: StoreReader = reader): Promise<PriceRoundRow[]> {
     return from.priceRounds(fromTime ?? now - volatilityLookbackSeconds(config), Number.MAX_SAFE_INTEGER);
   }
 
+  /**
+   * Where an incremental read of rounds must start. Chains are indexed independently, so a chain
+   * that is behind delivers rounds older than other chains' newest: the read starts at the oldest
+   * of the newest rounds held of the chains whose prices moved (each chain's rounds arrive in its
+   * block order), and at the lookback's start for a chain with none held. Overlap is dropped by
+   * `mergeRounds`.
+   */
+  function roundsReadFrom(moved: ReadonlySet<ChainId>): number | undefined {
+    let from: number | undefined;
+    for (const chainId of moved) {
+      const newest = newestRoundOf.get(chainId);
+      if (newest === undefined) return undefined;
+      if (from === undefined || newest < from) from = newest;
+    }
+    return from;
+  }
+
+  function roundKey(r: PriceRoundRow): string {
+    return `${r.chainId}:${r.asset}:${r.roundId}:${r.updatedAt}`;
+  }
+
+  /** The store's order (reader.priceRounds: updated_at, chain_id, round_id). */
+  function compareRounds(a: PriceRoundRow, b: PriceRoundRow): number {
+    if (a.updatedAt !== b.updatedAt) return a.updatedAt - b.updatedAt;
+    if (a.chainId !== b.chainId) return a.chainId - b.chainId;
+    return a.roundId < b.roundId ? -1 : a.roundId > b.roundId ? 1 : 0;
+  }
+
   function mergeRounds(now: number, fresh: readonly PriceRoundRow[]): boolean {
     let added = false;
+    let ordered = true;
     for (const r of fresh) {
-      const key = `${r.chainId}:${r.asset}:${r.roundId}:${r.updatedAt}`;
+      const key = roundKey(r);
       if (roundKeys.has(key)) continue;
       roundKeys.add(key);
+      if (rounds.length > 0 && compareRounds(rounds[rounds.length - 1], r) > 0) ordered = false;
       rounds.push(r);
+      const newest = newestRoundOf.get(r.chainId);
+      if (newest === undefined || r.updatedAt > newest) newestRoundOf.set(r.chainId, r.updatedAt);
       added = true;
     }
+    if (!ordered) rounds.sort(compareRounds);
     const cut = now - volatilityLookbackSeconds(config);
     if (rounds.length > 0 && rounds[0].updatedAt < cut) {
       rounds = rounds.filter((r) => r.updatedAt >= cut);
-      roundKeys = new Set(rounds.map((r) => `${r.chainId}:${r.asset}:${r.roundId}:${r.updatedAt}`));
+      roundKeys = new Set(rounds.map(roundKey));
     }
     if (added) volatilityDirty = true;
     return added;
@@ -285,6 +320,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     insurance = funds;
     rounds = [];
     roundKeys = new Set();
+    newestRoundOf.clear();
     mergeRounds(now, freshRounds);
     refreshVolatility(true);
     commitEnvironment(buildEnvironment(now, checkpoints));
@@ -353,11 +389,15 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     const batch = appliedBatch(checkpoints, cps, await reader.ledgerAfter(watched, opts.ledgerBatchLimit), opts.ledgerBatchLimit);
     const touched = new Set<Hex>();
     let pricesMoved = false;
+    const priceChains = new Set<ChainId>();
     let marketsMoved = false;
     let fundsMoved = false;
     for (const r of batch.rows) {
       if (r.account !== null) touched.add(r.account);
-      if (r.kind === "PRICE") pricesMoved = true;
+      if (r.kind === "PRICE") {
+        pricesMoved = true;
+        priceChains.add(r.chainId);
+      }
       if (r.kind === "FUNDING" || r.kind === "MARKET_LISTED" || r.kind === "MARKET_MODE" || r.kind === "MAX_LEVERAGE") marketsMoved = true;
       if (r.kind === "INSURANCE_FUNDED" || r.kind === "INSURANCE_PAID") fundsMoved = true;
     }
@@ -366,7 +406,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       pricesMoved ? reader.latestPrices() : null,
       marketsMoved ? reader.markets() : null,
       fundsMoved ? reader.insuranceFunds() : null,
-      pricesMoved ? readRounds(nowSeconds(), rounds.length > 0 ? rounds[rounds.length - 1].updatedAt : undefined) : null,
+      pricesMoved ? readRounds(nowSeconds(), roundsReadFrom(priceChains)) : null,
     ]);
     return { storeCheckpoints: cpMap, batch, accountRows, prices, markets: mkts, funds, rounds: fresh };
   }
