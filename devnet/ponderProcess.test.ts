@@ -3,7 +3,7 @@
  * so this runs whatever state the xmargin indexer is in): /health, caught-up detection, the port
  * Ponder really bound when the asked one is taken, stop and kill -9 of the whole process group.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync, readlinkSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -25,6 +25,22 @@ beforeAll(async () => {
 afterAll(async () => {
   await cleanup.run();
 });
+
+/** The inotify watches a process holds (Linux: `inotify wd:` lines of its inotify descriptors). */
+function inotifyWatches(pid: number): number {
+  let watches = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+    let target: string;
+    try {
+      target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+    } catch {
+      continue; // closed meanwhile
+    }
+    if (target !== "anon_inode:inotify") continue;
+    watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8").split("\n").filter((l) => l.startsWith("inotify wd:")).length;
+  }
+  return watches;
+}
 
 function alive(pid: number): boolean {
   try {
@@ -76,6 +92,9 @@ describe("startPonder", () => {
     if (process.platform === "linux") {
       const environ = readFileSync(`/proc/${ponder.pid}/environ`, "utf8").split("\0");
       expect(environ.find((e) => e.startsWith("NODE_OPTIONS="))).toMatch(new RegExp(`--max-old-space-size=${DEFAULT_PONDER_HEAP_MB}\\b`));
+      // no file watcher (patches/ponder+0.16.10.patch): unpatched, Vite's chokidar watched every
+      // directory under the app's root, a PGlite data directory there included, on the indexing thread
+      expect(inotifyWatches(ponder.pid)).toBe(0);
     }
     const status = await ponder.status();
     for (const c of devnet.chains) {
