@@ -35,6 +35,14 @@ describe("EndangeredRanking", () => {
     expect(r.top(10, 10).map((e) => e.address)).toEqual([addr(2)]);
   });
 
+  test("boundary: an account whose health factor goes from +0 to −0 reports −0 (the last value set)", () => {
+    const r = new EndangeredRanking();
+    r.set(addr(1), "SAFE", 0);
+    r.set(addr(1), "SAFE", -0);
+    expect(Object.is(r.get(addr(1))!.healthFactor, -0)).toBe(true);
+    expect(Object.is(r.all()[0]!.healthFactor, -0)).toBe(true);
+  });
+
   test("boundary: −0 equals +0 (address order), one ulp apart is ordered, negative and infinite values sort numerically", () => {
     const r = new EndangeredRanking();
     r.reset([

@@ -110,7 +110,8 @@ export class EndangeredRanking {
       const known = this.index.get(address);
       id = known ?? this.allocate(address);
     }
-    if (this.ranked[id] === 1 && this.tier[id] === t && this.hf[id] === healthFactor) return;
+    // Object.is: −0 replacing +0 is a change of the value reported (the order is the same)
+    if (this.ranked[id] === 1 && this.tier[id] === t && Object.is(this.hf[id], healthFactor)) return;
     this.markPending(id);
     if (this.ranked[id] === 0) this.rankedCount++;
     this.ranked[id] = 1;
