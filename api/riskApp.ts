@@ -13,6 +13,9 @@ import { loadConfig, toRiskConfig } from "../config/index.js";
 import { redactUrlsInText } from "../config/redactUrl.js";
 import { XmarginError } from "../errors.js";
 import { createRiskBook, createSqlReader, type RiskBook, type SqlRunner } from "./book/index.js";
+import { createSqlTierLog } from "./book/sqlTierLog.js";
+import { createFileTierLog, type TierLog } from "./book/tierLog.js";
+import type { TierLogAccess } from "./serving/protocol.js";
 import { createApi, mountApi, type XmarginApi } from "./createApi.js";
 import { createLazyBook, type LazyBook } from "./lazyBook.js";
 import { mountDashboard } from "../web/server.js";
@@ -42,6 +45,10 @@ export interface RiskApiOptions {
    * default 1000 ms instead of 100 ms).
    */
   commitsPushed?: boolean;
+  /** Where tier changes are kept across restarts (default: in memory only). */
+  tierLog?: TierLogAccess;
+  /** Runs the tier log's SQL (a connection that may write, for the writer); default `runner`. */
+  tierLogRunner?: SqlRunner;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -53,6 +60,13 @@ export interface RiskApi {
   close(): Promise<void>;
 }
 
+function openTierLog(options: RiskApiOptions): TierLog | undefined {
+  const access = options.tierLog ?? { kind: "none" };
+  if (access.kind === "file") return createFileTierLog(access.path);
+  if (access.kind === "sql") return createSqlTierLog(options.tierLogRunner ?? options.runner, { ponderSchema: options.schema, mode: access.mode });
+  return undefined;
+}
+
 /** Mounts /graphql and /metrics/risk on `app`, answering from a risk book over the store. */
 export function mountRiskApi(app: Hono, options: RiskApiOptions): RiskApi {
   const env = options.env ?? process.env;
@@ -62,6 +76,7 @@ export function mountRiskApi(app: Hono, options: RiskApiOptions): RiskApi {
   const stressIntervalMs = msFromEnv(env, "XMARGIN_BOOK_STRESS_MS");
 
   const storeReader = createSqlReader(options.runner, { schema: options.schema });
+  const tierLog = openTierLog(options);
   let current: RiskBook | null = null;
   const book = createLazyBook({
     // The book loads after Ponder's historical backfill (GET /ready): see LazyBookOptions.whenReady.
@@ -70,6 +85,7 @@ export function mountRiskApi(app: Hono, options: RiskApiOptions): RiskApi {
       (current = createRiskBook({
         reader: storeReader,
         config: riskConfig,
+        tierLog,
         pollIntervalMs,
         stressIntervalMs,
         onError: (error) => console.error("[xmargin risk book]", redactUrlsInText(error instanceof Error ? (error.stack ?? error.message) : String(error))),

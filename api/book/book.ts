@@ -9,6 +9,7 @@
  */
 import type Decimal from "decimal.js";
 import type { AccountRisk, AccountScreen, AccountState, ChainId, Hex, MarkPrice, RiskConfig, ScenarioResult, StressScenario, SystemAction, SystemRisk, Tier, VolatilityEstimate } from "../../risk/types.js";
+import type { TierLog } from "./tierLog.js";
 import type { AccountFilter, AccountListEntry, AccountOrder, AsOf, BookEvent, ChainStatus, HistoryPoint, RiskBookView, SubscribeOptions, SystemHistoryPoint, TierChange } from "./types.js";
 import type { AccountRows, CheckpointRow, InsuranceFundRow, LatestPriceRow, MarketRow, PriceRoundRow, StoreReader } from "./reader.js";
 import { appliedBatch, type AppliedBatch } from "./freshness.js";
@@ -27,6 +28,13 @@ import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./li
 export interface RiskBookOptions {
   reader: StoreReader;
   config: RiskConfig;
+  /**
+   * Where tier changes and the system action's state are kept across restarts (api/book/tierLog.ts).
+   * "write": the book records its changes there, continues its sequence numbers and, at its first
+   * load, records what differs from the last tiers recorded; "follow" (a replica): the book answers
+   * and pushes the writer's changes instead of its own. Without one, changes live in memory only.
+   */
+  tierLog?: TierLog;
   /** Milliseconds since the epoch; default Date.now. */
   clock?: () => number;
   /**
@@ -164,6 +172,14 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   const tierChanges: TierChange[] = [];
   let seq = 0;
+  const tierLog = opts.tierLog ?? null;
+  const following = tierLog?.mode === "follow";
+  /** the tiers last recorded in the log, until the first load has compared against them */
+  let recordedTiers: Map<Hex, Tier> | null = null;
+  /** changes not yet in the log (write mode) */
+  const unlogged: TierChange[] = [];
+  let loggedAction: SystemAction | null = null;
+  let logWrites: Promise<void> = Promise.resolve();
   const listeners = new Set<Listener>();
   const endangeredSets = new Map<number, Set<Hex>>();
 
@@ -340,6 +356,15 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     reportCache.clear();
 
     const changes: TierChange[] = [];
+    if (!loaded && recordedTiers !== null) {
+      // What changed while no book ran (and, on a first start, every account's first tier).
+      const cause = { chainId: null, blockNumber: null, timestamp: now };
+      for (const [address, entry] of entries) {
+        const before = recordedTiers.get(address) ?? null;
+        if (before !== entry.screen.tier) changes.push(recordTierChange(address, before, entry.screen, cause));
+      }
+      recordedTiers = null;
+    }
     if (loaded) {
       const all = new Set<Hex>([...previous.keys(), ...entries.keys()]);
       for (const address of all) {
@@ -632,7 +657,8 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   function recordTierChange(address: Hex, from: Tier | null, screen: AccountScreen, cause: Cause): TierChange {
     const change: TierChange = {
-      seq: ++seq,
+      // a replica's own changes are not kept or pushed (it serves the writer's): seq 0
+      seq: following ? 0 : ++seq,
       address,
       from,
       to: screen.tier,
@@ -641,13 +667,58 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       timestamp: cause.timestamp,
       healthFactor: screen.healthFactor,
     };
+    if (following) return change;
+    keepTierChange(change);
+    if (tierLog !== null) unlogged.push(change);
+    return change;
+  }
+
+  function keepTierChange(change: TierChange): void {
     tierChanges.push(change);
     if (tierChanges.length > opts.maxTierChanges) tierChanges.splice(0, tierChanges.length - opts.maxTierChanges);
-    return change;
+  }
+
+  /** Writes what the log lacks, in order, one write at a time; a failed write is retried with the next. */
+  function flushTierLog(): void {
+    if (tierLog === null || following) return;
+    const action = systemAction !== loggedAction ? systemAction : null;
+    if (unlogged.length === 0 && action === null) return;
+    const batch = unlogged.splice(0);
+    if (action !== null) loggedAction = action;
+    logWrites = logWrites.then(() =>
+      tierLog.append(batch, action).catch((error: unknown) => {
+        unlogged.unshift(...batch);
+        if (action !== null && loggedAction === action) loggedAction = null;
+        onError(error);
+      }),
+    );
+  }
+
+  /** A replica: the writer's changes since the last seen, kept and pushed to subscribers. */
+  async function followTierLog(): Promise<void> {
+    if (tierLog === null || !following) return;
+    for (;;) {
+      const rows = await tierLog.since(seq, 10_000);
+      if (rows.length === 0) break;
+      for (const c of rows) keepTierChange(c);
+      seq = rows[rows.length - 1]!.seq;
+      if (loaded) {
+        const event: BookEvent = { type: "updated", touched: [], tierChanges: rows, asOf: asOf(), full: false };
+        for (const l of listeners) deliver(l, event);
+      }
+      if (rows.length < 10_000) break;
+    }
+    const action = await tierLog.action();
+    if (action !== null && action !== systemAction) {
+      systemAction = action;
+      systemDirty = true;
+    }
   }
 
   function finishUpdate(t0: number, touched: Hex[], changes: TierChange[], reorg: { chainId: ChainId; fromBlock: bigint } | null, full: boolean): void {
     updates++;
+    flushTierLog();
+    if (following) changes = []; // the writer's changes are pushed by followTierLog
     lastUpdateMs = performance.now() - t0;
     lastUpdateAt = clock();
     if (!loaded) {
@@ -720,6 +791,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     });
     systemAction = system.action;
     systemDirty = false;
+    flushTierLog();
     return system;
   }
 
@@ -822,10 +894,12 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   /** A poll; when the store fails (or times out) the frame stays and time moves on. */
   function step(): Promise<void> {
     return serialize(() =>
-      poll().catch((error: unknown) => {
-        onError(error);
-        return advanceTime();
-      }),
+      poll()
+        .then(followTierLog)
+        .catch((error: unknown) => {
+          onError(error);
+          return advanceTime();
+        }),
     );
   }
 
@@ -850,6 +924,14 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       started = true;
       stopped = false;
       try {
+        if (tierLog !== null) {
+          const recorded = await tierLog.load(opts.maxTierChanges);
+          seq = recorded.lastSeq;
+          for (const c of recorded.recent) keepTierChange(c);
+          systemAction = recorded.action;
+          loggedAction = recorded.action;
+          if (!following) recordedTiers = recorded.tiers;
+        }
         running = loadAll(null, null).then(() => {
           loaded = true;
         });
@@ -871,6 +953,8 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       clockTimer = null;
       await running.catch(() => undefined);
       await libraryRun;
+      flushTierLog();
+      await logWrites;
     },
     sync() {
       requireLoaded();

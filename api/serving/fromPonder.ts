@@ -5,20 +5,32 @@
  * server listens, its port. A `ponder dev` reload stops the previous worker first.
  */
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { loadConfig } from "../../config/index.js";
 import { ponderRunner } from "../book/ponderRunner.js";
 import { BookError } from "../book/errors.js";
 import type { PgliteLike } from "./commitFeed.js";
-import type { StoreAccess } from "./protocol.js";
+import type { StoreAccess, TierLogAccess } from "./protocol.js";
 import { servingSettings } from "./settings.js";
 import { superviseServing, type Supervisor } from "./supervisor.js";
 
 interface PonderGlobals {
   PONDER_NAMESPACE_BUILD?: { schema?: string };
   PONDER_DATABASE?: { driver?: { dialect?: string; instance?: PgliteLike } };
-  PONDER_PRE_BUILD?: { databaseConfig?: { kind?: string; poolConfig?: { connectionString?: string } } };
-  PONDER_COMMON?: { metrics?: { port?: number } };
+  PONDER_PRE_BUILD?: { databaseConfig?: { kind?: string; poolConfig?: { connectionString?: string }; options?: { dataDir?: string } } };
+  PONDER_COMMON?: { metrics?: { port?: number }; options?: { command?: string } };
   __xmarginServing?: Supervisor;
+}
+
+/**
+ * PGlite: a file beside the data directory (`<dir>.xmargin-tier-log.<schema>.jsonl`; one process,
+ * no replicas). Postgres: tables written by `ponder start` (and `dev`), followed by `ponder serve`.
+ */
+export function tierLogAccess(store: StoreAccess, pgliteDataDir: string | undefined, schema: string, command: string | undefined): TierLogAccess {
+  if (store.kind === "postgres") return { kind: "sql", mode: command === "serve" ? "follow" : "write" };
+  if (typeof pgliteDataDir !== "string" || pgliteDataDir === "" || pgliteDataDir.startsWith("memory://")) return { kind: "none" };
+  const dir = path.resolve(pgliteDataDir);
+  return { kind: "file", path: path.join(path.dirname(dir), `${path.basename(dir)}.xmargin-tier-log.${schema}.jsonl`) };
 }
 
 export async function startServingInPonder(db: unknown, env: NodeJS.ProcessEnv = process.env): Promise<Supervisor> {
@@ -35,11 +47,14 @@ export async function startServingInPonder(db: unknown, env: NodeJS.ProcessEnv =
   // Over Postgres the worker connects itself; otherwise it reads through the indexing thread.
   const store: StoreAccess = pglite === undefined && typeof connectionString === "string" ? { kind: "postgres", connectionString } : { kind: "pglite" };
 
+  const tierLog = tierLogAccess(store, g.PONDER_PRE_BUILD?.databaseConfig?.options?.dataDir, schema, g.PONDER_COMMON?.options?.command);
+
   await g.__xmarginServing?.stop(); // a `ponder dev` reload: free the port first
   const supervisor = superviseServing({
     settings,
     schema,
     store,
+    tierLog,
     runner: store.kind === "pglite" ? ponderRunner(db) : undefined,
     pglite,
     ponderPort: () => g.PONDER_COMMON?.metrics?.port,

@@ -2,9 +2,16 @@
 
 export type StoreAccess = { kind: "pglite" } | { kind: "postgres"; connectionString: string };
 
+/**
+ * Where the book keeps tier changes across restarts (api/book/tierLog.ts): a file beside the PGlite
+ * directory, or tables in Postgres written by `ponder start` and followed by `ponder serve`.
+ */
+export type TierLogAccess = { kind: "file"; path: string } | { kind: "sql"; mode: "write" | "follow" } | { kind: "none" };
+
 export interface ServingWorkerData {
   schema: string;
   store: StoreAccess;
+  tierLog: TierLogAccess;
   host: string;
   port: number;
   /** Fail instead of moving to the next port when `port` is taken. */

@@ -11,13 +11,15 @@ import type { SqlRunner } from "../book/reader.js";
 import { redactUrlsInText } from "../../config/redactUrl.js";
 import { listenPglite, type PgliteLike } from "./commitFeed.js";
 import type { ServingSettings } from "./settings.js";
-import type { ServingWorkerData, StoreAccess, SupervisorToWorker, WorkerToSupervisor } from "./protocol.js";
+import type { ServingWorkerData, StoreAccess, TierLogAccess, SupervisorToWorker, WorkerToSupervisor } from "./protocol.js";
 import { answerSql } from "./sqlBridge.js";
 
 export interface SuperviseOptions {
   settings: ServingSettings;
   schema: string;
   store: StoreAccess;
+  /** Where the book keeps tier changes across restarts; default none (memory only). */
+  tierLog?: TierLogAccess;
   /** PGlite only: runs the worker's SQL on Ponder's read-only handle. */
   runner?: SqlRunner;
   /** PGlite only: Ponder's instance, for commit notifications. */
@@ -86,6 +88,7 @@ export function superviseServing(options: SuperviseOptions): Supervisor {
     const data: ServingWorkerData = {
       schema: options.schema,
       store: options.store,
+      tierLog: options.tierLog ?? { kind: "none" },
       host: settings.host,
       port: settings.port,
       strictPort: settings.strictPort,

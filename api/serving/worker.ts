@@ -45,6 +45,15 @@ if (data.store.kind === "postgres") {
   runner = bridgeRunner(port, { timeoutMs: data.sqlTimeoutMs });
 }
 
+/** The tier log's writer needs a connection that may write (the readers' are read-only). */
+let tierLogPool: pg.Pool | null = null;
+function tierLogRunner(): SqlRunner {
+  if (data.store.kind !== "postgres" || data.tierLog.kind !== "sql" || data.tierLog.mode === "follow") return runner;
+  tierLogPool = new pg.Pool({ connectionString: data.store.connectionString, max: 1, application_name: `${data.schema}_xmargin_tier_log`, options: "-c statement_timeout=30000" });
+  tierLogPool.on("error", (error) => console.error("[xmargin serving] tier log connection error:", redactUrlsInText(error.message)));
+  return pgRunner(tierLogPool);
+}
+
 // The port comes up first with Ponder's routes; the risk API (a large module graph) is loaded
 // after it and answers NOT_READY until then.
 let risk: RiskApi | null = null;
@@ -109,6 +118,7 @@ async function shutdown(): Promise<void> {
   await postgresCommits?.close();
   await risk?.close();
   await pool?.end().catch(() => undefined);
+  await tierLogPool?.end().catch(() => undefined);
   process.exit(0);
 }
 
@@ -129,7 +139,7 @@ function servingMetricsText(): string {
 async function loadRiskApi(): Promise<void> {
   const { mountRiskApi } = await import("../riskApp.js");
   const inner = new Hono();
-  risk = mountRiskApi(inner, { runner, schema: data.schema, commitsPushed: true });
+  risk = mountRiskApi(inner, { runner, schema: data.schema, commitsPushed: true, tierLog: data.tierLog, tierLogRunner: tierLogRunner() });
   riskApp = inner;
 }
 
