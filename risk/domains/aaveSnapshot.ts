@@ -43,6 +43,7 @@ export interface AaveEModePosition {
   priceBase: bigint;
 }
 
+/** One account of one Aave market at one block: what every domain function reads. */
 export interface AaveAccountSnapshot {
   account: Address;
   /** unix seconds of the block the balances are taken at (the indexed block) */

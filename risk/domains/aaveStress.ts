@@ -29,6 +29,7 @@ export interface AaveStressMarket {
   accounts: readonly AaveAccountSnapshot[];
 }
 
+/** Knobs of the Aave cascade; defaults from the risk config. */
 export interface AaveStressOptions {
   /** default config.params.cascadeMaxRounds */
   maxRounds?: number;
@@ -41,8 +42,10 @@ export interface AaveStressOptions {
   priorImpact?: Record<AssetSymbol, Decimal | number | string>;
 }
 
+/** liquidationCalls one account can take per round by default (50% close factor: a few suffice; a bound, not a model). */
 export const DEFAULT_MAX_CALLS_PER_ACCOUNT = 32;
 
+/** One round of the Aave cascade across all markets (USD at that round's prices). */
 export interface AaveCascadeRound {
   round: number;
   liquidationCalls: number;
@@ -57,6 +60,7 @@ export interface AaveCascadeRound {
   deficiencyUsd: Decimal;
 }
 
+/** One Aave market's outcome under a scenario. */
 export interface AaveDomainStress {
   domainId: string;
   chainId: ChainId;
@@ -71,6 +75,7 @@ export interface AaveDomainStress {
   shortfallsUsd: { address: Address; shortfallUsd: Decimal }[];
 }
 
+/** One scenario over Aave markets: rounds, per-domain deficiency, total. */
 export interface AaveScenarioResult {
   scenario: StressScenario;
   rounds: AaveCascadeRound[];

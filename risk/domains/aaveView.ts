@@ -67,6 +67,7 @@ export function aaveViewContext(
   };
 }
 
+/** One collateral or debt item of the view: value, weights, haircuts and its contributions (USD). */
 export interface AaveItemView {
   kind: "collateral" | "debt";
   asset: Address;
@@ -86,6 +87,7 @@ export interface AaveItemView {
   zeroedByStaleness: boolean;
 }
 
+/** xmargin's risk-adjusted view of one Aave account (USD), the vault report's shape where it can be. */
 export interface AaveAccountView {
   tier: Tier;
   /** CM / DM, floored to 18 decimals; null when DM = 0 */

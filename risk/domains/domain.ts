@@ -50,6 +50,7 @@ export interface AaveDomainAccount {
   debtUsd: Decimal;
 }
 
+/** An account's report in one domain, either kind. */
 export type DomainAccount = VaultDomainAccount | AaveDomainAccount;
 
 /**
@@ -104,6 +105,7 @@ export function domainAccountTotals(a: DomainAccount): { collateralUsd: Decimal;
   return { collateralUsd: x.collateralUsd, debtUsd: x.debtUsd, badDebtUsd: x.badDebtUsd, tier: x.view.tier };
 }
 
+/** One domain's sums over its accounts (USD, exact decimals). */
 export interface DomainTotals {
   domain: MarginDomainRef;
   accounts: number;
@@ -114,6 +116,7 @@ export interface DomainTotals {
   accountsPerTier: Record<Tier, number>;
 }
 
+/** Bad debt per domain, per chain and in total (USD). */
 export interface DeficiencyByDomain {
   domains: DomainTotals[];
   /** Σ bad debt of the single-chain domains on each chain (ascending chain id) */
@@ -165,6 +168,7 @@ export function deficiencyByDomain(accounts: Iterable<DomainAccount>): Deficienc
   return { domains, perChain, crossChainBadDebtUsd: cross, totalBadDebtUsd: total };
 }
 
+/** One address across every domain it is in (USD). */
 export interface UnifiedExposure {
   address: Address;
   domains: { domain: MarginDomainRef; collateralUsd: Decimal; debtUsd: Decimal; badDebtUsd: Decimal; tier: Tier }[];
