@@ -46,6 +46,15 @@ describe("aave domain", () => {
     expect(a.rule.closeFactorBps).toBe(10_000n);
   });
 
+  test("behavior: exact liquidation prices are computed unless switched off; nothing else changes", () => {
+    const snap = aaveAccountSnapshot(goldenMarket(), BOB, GOLDEN_TIMESTAMP);
+    const full = aaveDomainAccount(1, POOL_1, snap, ctx(1));
+    const lean = aaveDomainAccount(1, POOL_1, snap, ctx(1), { exactLiquidationPrices: false });
+    expect(full.ruleLiquidationPrices).toEqual([{ asset: WETH, priceAsset: WETH, direction: "below", priceBase: 36461151539n }]);
+    expect(lean.ruleLiquidationPrices).toBeNull();
+    expect({ ...lean, ruleLiquidationPrices: full.ruleLiquidationPrices }).toEqual(full);
+  });
+
   test("behavior: domain ids are per chain and pool", () => {
     expect(aaveDomainId(1, POOL_1.toLowerCase() as `0x${string}`)).toBe(`aaveV3:1:${POOL_1}`);
     expect(aaveDomainId(2, POOL_1)).not.toBe(aaveDomainId(1, POOL_1));
