@@ -82,7 +82,7 @@ describe("aaveAccountRule", () => {
   test("boundary: 1 wei of debt and no collateral is all bad debt and cannot be liquidated", () => {
     const s = market({ timestamp: 1n, reserves: plainReserves(), users: [{ account: ALICE, borrowed: { [WETH]: 1n } }] });
     const r = aaveAccountRule(aaveAccountSnapshot(s, ALICE, 1n));
-    // 1 wei × 2000e8 / 1e18 floors to 0 base units: the contract sees no debt value, HF = wadDiv(0, 0) reverts? No: totalDebt 0 → HF null
+    // 1 wei of WETH × 2000e8 / 1e18 floors to 0 base units: the contract sees no debt value, so no health factor
     expect(r.totalDebtBase).toBe(0n);
     expect(r.healthFactorWad).toBeNull();
     const s2 = market({ timestamp: 1n, reserves: plainReserves(), users: [{ account: ALICE, borrowed: { [USDC]: 1n } }] });
