@@ -15,3 +15,4 @@ export * from "./scenarios.js";
 export * from "./systemic.js";
 export * from "./stress.js";
 export * from "./liquidationCurve.js";
+export * from "./domains/index.js";

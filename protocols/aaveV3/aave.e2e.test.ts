@@ -31,6 +31,8 @@ import {
 } from "./ledger.js";
 import { mapAaveEvent, type AaveStateChange } from "./mappers.js";
 import { MAX_UINT256, liquidationAmounts, percentMul, rayDiv } from "./math.js";
+import { aaveAccountRule } from "../../risk/domains/aaveRule.js";
+import { aaveAccountSnapshot } from "../../risk/domains/aaveSnapshot.js";
 
 const USER_GAS = 2_000_000n;
 
@@ -293,6 +295,10 @@ describe("Aave v3.0 on anvil, rebuilt from events alone", () => {
         liquidationBonusBps: weth.liquidationBonusBps,
         liquidationProtocolFeeBps: weth.liquidationProtocolFeeBps,
       });
+      // The domain layer's liquidator view (risk/domains/aaveRule.ts) for the same pair, covering the most it may.
+      const snapshot = aaveAccountSnapshot(s, bob, ts);
+      const rule = aaveAccountRule(snapshot);
+      expect(rule.bestLiquidation).toMatchObject({ collateralAsset: R("WETH").asset, debtAsset: R("USDC").asset, debtRepaidRaw: percentMul(debtBefore, 5_000n) });
       const treasuryBefore = scaledBalanceOf(s, R("WETH").aToken, market.treasury);
       const liquidatorABefore = scaledBalanceOf(s, R("WETH").aToken, liquidator);
       const block = await pool(liquidator, "liquidationCall", [R("WETH").asset, R("USDC").asset, bob, debtToCover, receiveAToken]);
@@ -300,6 +306,9 @@ describe("Aave v3.0 on anvil, rebuilt from events alone", () => {
       await checkAt(block, `liquidation ${i} (receiveAToken=${receiveAToken})`);
       const event = replay.changes.filter((c) => c.kind === "activity" && c.action === "liquidation").at(-1);
       expect(event).toMatchObject({ debtRepaidRaw: predicted.debtRepaidRaw, collateralToLiquidatorRaw: predicted.collateralToLiquidatorRaw, receiveAToken });
+      // at maxUint256 the call is exactly the plan the rule gave beforehand
+      const planned = i === 2 ? rule.bestLiquidation! : predicted;
+      expect(event).toMatchObject({ debtRepaidRaw: planned.debtRepaidRaw, collateralToLiquidatorRaw: planned.collateralToLiquidatorRaw });
       if (i === 1) expect(predicted.debtRepaidRaw).toBe(units("USDC", 500));
       else expect(predicted.debtRepaidRaw).toBe(percentMul(debtBefore, 5_000n)); // capped by the 50% close factor
       expect(predicted.protocolFeeRaw).toBeGreaterThan(0n);

@@ -1,0 +1,290 @@
+/**
+ * Stress for Aave v3 domains: a price shock, then liquidation cascades by Aave's own rule (close
+ * factor, bonus, protocol fee; risk/domains/aaveRule.ts), the collateral liquidators receive sold
+ * with the vault cascade's price impact `κ·√(V/depth)` (risk/stress.ts), repeated until a round
+ * liquidates nothing or `cascadeMaxRounds`; deficiency per domain at the final prices. Liquidation
+ * amounts are exact bigint; USD sums are exact decimals. Pure and deterministic (input order).
+ */
+import type Decimal from "decimal.js";
+import type { Address } from "viem";
+import type { CompiledBook } from "../compiled.js";
+import { D, ONE, roundUpUsd, ZERO } from "../decimal.js";
+import type { EnvironmentInput } from "../environment.js";
+import { validateScenario } from "../scenarios.js";
+import { runScenarios, type StressOptions } from "../stress.js";
+import type { AssetSymbol, ChainId, RiskConfig, ScenarioResult, StressScenario } from "../types.js";
+import { aaveAccountRule, applyLiquidation } from "./aaveRule.js";
+import { snapshotAccountData, type AaveAccountSnapshot } from "./aaveSnapshot.js";
+import { aaveDomainId } from "./domain.js";
+import { DomainInputError } from "./errors.js";
+
+/** One Aave market as the stress engine takes it: its accounts' snapshots at the indexed block. */
+export interface AaveStressMarket {
+  chainId: ChainId;
+  pool: Address;
+  /** Aave asset → risk symbol (shocks, κ, depth and the stable group are per symbol) */
+  symbols: ReadonlyMap<Address, AssetSymbol>;
+  /** AaveOracle.BASE_CURRENCY_UNIT (1e8 on USD markets) */
+  baseCurrencyUnit: bigint;
+  accounts: readonly AaveAccountSnapshot[];
+}
+
+/** Knobs of the Aave cascade; defaults from the risk config. */
+export interface AaveStressOptions {
+  /** default config.params.cascadeMaxRounds */
+  maxRounds?: number;
+  /** liquidationCalls per account per round (a liquidator repeats until HF ≥ 1); default 32 */
+  maxCallsPerAccount?: number;
+  /**
+   * impact already caused by other sales of the same assets (e.g. the vault cascade's final
+   * `priceImpact`): converted to volume `V = depth·(impact/κ)²` and added to this cascade's.
+   */
+  priorImpact?: Record<AssetSymbol, Decimal | number | string>;
+}
+
+/** liquidationCalls one account can take per round by default (50% close factor: a few suffice; a bound, not a model). */
+export const DEFAULT_MAX_CALLS_PER_ACCOUNT = 32;
+
+/** One round of the Aave cascade across all markets (USD at that round's prices). */
+export interface AaveCascadeRound {
+  round: number;
+  liquidationCalls: number;
+  liquidatedAccounts: number;
+  /** at that round's prices (USD) */
+  debtRepaidUsd: Decimal;
+  collateralSeizedUsd: Decimal;
+  protocolFeeUsd: Decimal;
+  /** cumulative impact per sold symbol after the round (only symbols with impact > 0) */
+  priceImpact: Record<AssetSymbol, Decimal>;
+  /** Σ over the markets' accounts of max(0, debt − collateral) at the prices after the round's impact */
+  deficiencyUsd: Decimal;
+}
+
+/** One Aave market's outcome under a scenario. */
+export interface AaveDomainStress {
+  domainId: string;
+  chainId: ChainId;
+  pool: Address;
+  /** before the shock, at today's prices */
+  deficiencyBeforeUsd: Decimal;
+  /** at the final prices, after the cascade */
+  deficiencyUsd: Decimal;
+  liquidationCalls: number;
+  debtRepaidUsd: Decimal;
+  /** accounts with bad debt at the end, largest first (ties by address) */
+  shortfallsUsd: { address: Address; shortfallUsd: Decimal }[];
+}
+
+/** One scenario over Aave markets: rounds, per-domain deficiency, total. */
+export interface AaveScenarioResult {
+  scenario: StressScenario;
+  rounds: AaveCascadeRound[];
+  domains: AaveDomainStress[];
+  deficiencyUsd: Decimal;
+  /** the multipliers applied at the end per symbol: (1 + shock)·max(0, 1 − impact) */
+  finalMultipliers: Record<AssetSymbol, Decimal>;
+}
+
+const usd = (base: bigint, unit: bigint): Decimal => new D(base.toString()).div(unit.toString());
+
+function valueBase(amountRaw: bigint, decimals: number, priceBase: bigint): bigint {
+  return (amountRaw * priceBase) / 10n ** BigInt(decimals);
+}
+
+/** Prices of one market: every reserve's and eMode source's oracle price from its snapshots. */
+function marketPrices(m: AaveStressMarket): Map<Address, bigint> {
+  const out = new Map<Address, bigint>();
+  for (const a of m.accounts) {
+    for (const r of a.reserves) if (!out.has(r.asset) && r.priceBase > 0n) out.set(r.asset, r.priceBase);
+    if (a.eMode?.priceSourceAsset && !out.has(a.eMode.priceSourceAsset)) out.set(a.eMode.priceSourceAsset, a.eMode.priceBase);
+  }
+  return out;
+}
+
+function repriced(s: AaveAccountSnapshot, prices: Map<Address, bigint>): AaveAccountSnapshot {
+  const eMode = s.eMode && s.eMode.priceSourceAsset ? { ...s.eMode, priceBase: prices.get(s.eMode.priceSourceAsset) ?? s.eMode.priceBase } : s.eMode;
+  return { ...s, eMode, reserves: s.reserves.map((r) => ({ ...r, priceBase: prices.get(r.asset) ?? r.priceBase })) };
+}
+
+function shortfallBase(s: AaveAccountSnapshot): bigint {
+  const d = snapshotAccountData(s);
+  return d.totalDebtBase > d.totalCollateralBase ? d.totalDebtBase - d.totalCollateralBase : 0n;
+}
+
+function symbolOf(m: AaveStressMarket, asset: Address, config: RiskConfig): AssetSymbol {
+  const s = m.symbols.get(asset);
+  if (s === undefined || !(s in config.assets)) {
+    throw new DomainInputError(`Aave asset ${asset} on chain ${m.chainId} has no risk symbol the config lists; map it to one of [${Object.keys(config.assets).sort().join(", ")}]`, { asset, chainId: m.chainId });
+  }
+  return s;
+}
+
+/**
+ * One scenario over Aave markets:
+ *
+ *   prices     P_x = ⌊P_x(now)·(1 + shock_s)·max(0, 1 − impact_s)⌋  (base units; s = symbol of x)
+ *   round k    every account of a reachable chain with HF < 1 is liquidated by the best
+ *              (collateral, debt) call of aaveAccountRule, again while HF < 1 (≤ maxCallsPerAccount);
+ *              the liquidator's collateral (fee excluded: the treasury keeps its aTokens) is sold
+ *              unless its symbol is in the "stable" group: V_s += amount × P_x(now) (USD)
+ *              impact_s = min(1, κ_s·√(V_s/depth_s))
+ *   stop       a round with no call, or cascadeMaxRounds rounds
+ *   D(market)  Σ max(0, totalDebtBase − totalCollateralBase) at the final prices (USD, rounded up)
+ *
+ * Example: `runAaveScenario([market], config, { name: "eth-40", shocks: [{ asset: "ETH", pct: "-0.4" }] })`.
+ */
+export function runAaveScenario(markets: readonly AaveStressMarket[], config: RiskConfig, scenario: StressScenario, options: AaveStressOptions = {}): AaveScenarioResult {
+  const s = validateScenario(scenario, config);
+  const maxRounds = options.maxRounds ?? config.params.cascadeMaxRounds;
+  const maxCalls = options.maxCallsPerAccount ?? DEFAULT_MAX_CALLS_PER_ACCOUNT;
+  const unreachable = new Set(s.unreachableChains ?? []);
+  const shock: Record<AssetSymbol, Decimal> = {};
+  for (const x of s.shocks) shock[x.asset] = ONE.plus(x.pct);
+  const volume: Record<AssetSymbol, number> = {};
+  const impact: Record<AssetSymbol, number> = {};
+  const kappa = (sym: AssetSymbol) => Number(config.assets[sym].impactKappa);
+  const depth = (sym: AssetSymbol) => Number(config.assets[sym].depthUsd);
+  for (const [sym, i] of Object.entries(options.priorImpact ?? {})) {
+    if (!(sym in config.assets)) throw new DomainInputError(`priorImpact names '${sym}', which the risk config does not list`, { symbol: sym });
+    const v = Number(i.toString());
+    const k = kappa(sym);
+    volume[sym] = k > 0 && v > 0 ? depth(sym) * (v / k) ** 2 : 0;
+    impact[sym] = Math.min(1, Math.max(0, v));
+  }
+  const multiplier = (sym: AssetSymbol): Decimal => {
+    const keep = impact[sym] > 0 ? new D(Math.max(0, 1 - impact[sym])) : ONE;
+    return (shock[sym] ?? ONE).times(keep);
+  };
+  const state = markets.map((m) => {
+    const ref = marketPrices(m);
+    const symbols = new Map<Address, AssetSymbol>();
+    for (const asset of ref.keys()) symbols.set(asset, symbolOf(m, asset, config));
+    return { m, ref, symbols, accounts: m.accounts.map((a) => a), calls: 0, repaid: ZERO, before: ZERO };
+  });
+  const pricesOf = (st: (typeof state)[number]) => {
+    const p = new Map<Address, bigint>();
+    for (const [asset, p0] of st.ref) {
+      const m = multiplier(st.symbols.get(asset)!);
+      p.set(asset, m.eq(ONE) ? p0 : BigInt(new D(p0.toString()).times(m).floor().toFixed(0)));
+    }
+    return p;
+  };
+  const reprice = () => {
+    for (const st of state) {
+      const p = pricesOf(st);
+      st.accounts = st.accounts.map((a) => repriced(a, p));
+    }
+  };
+  const deficiency = (): Decimal => {
+    let total = ZERO;
+    for (const st of state) for (const a of st.accounts) total = total.plus(usd(shortfallBase(a), st.m.baseCurrencyUnit));
+    return roundUpUsd(total);
+  };
+  for (const st of state) for (const a of st.accounts) st.before = st.before.plus(usd(shortfallBase(a), st.m.baseCurrencyUnit));
+
+  reprice();
+  const rounds: AaveCascadeRound[] = [];
+  for (let round = 1; round <= maxRounds; round++) {
+    let calls = 0;
+    let accountsHit = 0;
+    let repaid = ZERO, seized = ZERO, fees = ZERO;
+    for (const st of state) {
+      if (unreachable.has(st.m.chainId)) continue;
+      const unit = st.m.baseCurrencyUnit;
+      st.accounts = st.accounts.map((a0) => {
+        let a = a0;
+        let n = 0;
+        for (; n < maxCalls; n++) {
+          const plan = aaveAccountRule(a).bestLiquidation;
+          if (plan === null) break;
+          const c = a.reserves.find((r) => r.asset === plan.collateralAsset)!;
+          const d = a.reserves.find((r) => r.asset === plan.debtAsset)!;
+          const pc = c.priceBase, pd = d.priceBase;
+          repaid = repaid.plus(usd(valueBase(plan.debtRepaidRaw, d.decimals, pd), unit));
+          seized = seized.plus(usd(valueBase(plan.collateralSeizedRaw, c.decimals, pc), unit));
+          fees = fees.plus(usd(valueBase(plan.protocolFeeRaw, c.decimals, pc), unit));
+          st.repaid = st.repaid.plus(usd(valueBase(plan.debtRepaidRaw, d.decimals, pd), unit));
+          const sym = st.symbols.get(c.asset)!;
+          if (config.assets[sym].group !== "stable") {
+            const ref = st.ref.get(c.asset)!;
+            volume[sym] = (volume[sym] ?? 0) + usd(valueBase(plan.collateralToLiquidatorRaw, c.decimals, ref), unit).toNumber();
+          }
+          a = applyLiquidation(a, plan);
+        }
+        if (n > 0) {
+          accountsHit++;
+          calls += n;
+          st.calls += n;
+        }
+        return a;
+      });
+    }
+    if (calls === 0) break;
+    for (const [sym, v] of Object.entries(volume)) {
+      const k = kappa(sym);
+      const dep = depth(sym);
+      impact[sym] = !(v > 0) || k === 0 ? (impact[sym] ?? 0) : Math.max(impact[sym] ?? 0, dep > 0 ? Math.min(1, k * Math.sqrt(v / dep)) : 1);
+    }
+    reprice();
+    const priceImpact: Record<AssetSymbol, Decimal> = {};
+    for (const [sym, i] of Object.entries(impact)) if (i > 0) priceImpact[sym] = new D(i).toDecimalPlaces(12);
+    rounds.push({ round, liquidationCalls: calls, liquidatedAccounts: accountsHit, debtRepaidUsd: roundUpUsd(repaid), collateralSeizedUsd: roundUpUsd(seized), protocolFeeUsd: roundUpUsd(fees), priceImpact, deficiencyUsd: deficiency() });
+  }
+  const domains: AaveDomainStress[] = state.map((st) => {
+    const shortfalls = st.accounts
+      .map((a) => ({ address: a.account, base: shortfallBase(a) }))
+      .filter((x) => x.base > 0n)
+      .sort((x, y) => (x.base !== y.base ? (x.base > y.base ? -1 : 1) : x.address < y.address ? -1 : x.address > y.address ? 1 : 0))
+      .map((x) => ({ address: x.address, shortfallUsd: roundUpUsd(usd(x.base, st.m.baseCurrencyUnit)) }));
+    return {
+      domainId: aaveDomainId(st.m.chainId, st.m.pool),
+      chainId: st.m.chainId,
+      pool: st.m.pool,
+      deficiencyBeforeUsd: roundUpUsd(st.before),
+      deficiencyUsd: roundUpUsd(shortfalls.reduce((t, x) => t.plus(x.shortfallUsd), ZERO)),
+      liquidationCalls: st.calls,
+      debtRepaidUsd: roundUpUsd(st.repaid),
+      shortfallsUsd: shortfalls,
+    };
+  });
+  const finalMultipliers: Record<AssetSymbol, Decimal> = {};
+  for (const sym of new Set([...Object.keys(shock), ...Object.keys(impact)])) {
+    const m = multiplier(sym);
+    if (!m.eq(ONE)) finalMultipliers[sym] = m;
+  }
+  return { scenario: s, rounds, domains, deficiencyUsd: domains.reduce((t, d) => t.plus(d.deficiencyUsd), ZERO), finalMultipliers };
+}
+
+/** Deficiency of one domain under one scenario, vault or Aave, in one list. */
+export interface DomainScenarioResult {
+  scenario: StressScenario;
+  /** the vault cascade exactly as runScenarios computes it (unchanged by the Aave markets) */
+  vault: ScenarioResult;
+  aave: AaveScenarioResult;
+  deficiencyByDomain: { domainId: string; deficiencyUsd: Decimal }[];
+  totalDeficiencyUsd: Decimal;
+}
+
+/**
+ * Every domain under each scenario: the vault cascade (risk/stress.ts `runScenarios`, results
+ * unchanged), then the Aave cascade starting from the vault's final price impact (the same assets
+ * are sold into the same markets), deficiency per domain and in total. One-way coupling: the
+ * vault's cascade does not see the Aave sales (docs/risk-model.md says why).
+ * Example: `runDomainScenarios(book, config, input, defaultScenarios(config, vol), [market])`.
+ */
+export function runDomainScenarios(
+  book: CompiledBook,
+  config: RiskConfig,
+  baseInput: EnvironmentInput,
+  scenarios: readonly StressScenario[],
+  markets: readonly AaveStressMarket[],
+  options: { vault?: StressOptions; aave?: AaveStressOptions } = {},
+): DomainScenarioResult[] {
+  const vault = runScenarios(book, config, baseInput, scenarios, options.vault);
+  return vault.map((v) => {
+    const last = v.rounds.length > 0 ? v.rounds[v.rounds.length - 1].priceImpact : {};
+    const aave = runAaveScenario(markets, config, v.scenario, { ...options.aave, priorImpact: { ...last, ...(options.aave?.priorImpact ?? {}) } });
+    const deficiencyByDomain = [{ domainId: "vault", deficiencyUsd: v.deficiencyUsd }, ...aave.domains.map((d) => ({ domainId: d.domainId, deficiencyUsd: d.deficiencyUsd }))];
+    return { scenario: v.scenario, vault: v, aave, deficiencyByDomain, totalDeficiencyUsd: deficiencyByDomain.reduce((t, d) => t.plus(d.deficiencyUsd), ZERO) };
+  });
+}
