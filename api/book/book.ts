@@ -361,16 +361,15 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       const cause = { chainId: null, blockNumber: null, timestamp: now };
       for (const [address, entry] of entries) {
         const before = recordedTiers.get(address) ?? null;
-        if (before !== entry.screen.tier) changes.push(recordTierChange(address, before, entry.screen, cause));
+        if (before !== entry.screen.tier) pushChange(changes, recordTierChange(address, before, entry.screen, cause));
       }
-      recordedTiers = null;
     }
     if (loaded) {
       const all = new Set<Hex>([...previous.keys(), ...entries.keys()]);
       for (const address of all) {
         const before = previous.get(address) ?? null;
         const after = entries.get(address)?.screen ?? null;
-        if (after !== null && before?.tier !== after.tier) changes.push(recordTierChange(address, before?.tier ?? null, after, cause ?? { chainId: null, blockNumber: null, timestamp: now }));
+        if (after !== null && before?.tier !== after.tier) pushChange(changes, recordTierChange(address, before?.tier ?? null, after, cause ?? { chainId: null, blockNumber: null, timestamp: now }));
       }
     }
     // System risk is recomputed when next asked (the stress library in the background), never here:
@@ -564,7 +563,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       ranking.set(entry.address, screen.tier, screen.healthFactor, slot);
       recomputed.push(entry.address);
       if (before === null || before.tier !== screen.tier) {
-        changes.push(recordTierChange(entry.address, before?.tier ?? null, screen, causes.get(entry.address) ?? defaultCause));
+        pushChange(changes, recordTierChange(entry.address, before?.tier ?? null, screen, causes.get(entry.address) ?? defaultCause));
       }
     }
     systemDirty = true;
@@ -636,7 +635,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       const before = entry.isNew ? null : entry.screen;
       entry.screen = screen;
       delete entry.isNew;
-      if (before === null || before.tier !== screen.tier) changes.push(recordTierChange(address, before?.tier ?? null, screen, causes?.get(address) ?? cause));
+      if (before === null || before.tier !== screen.tier) pushChange(changes, recordTierChange(address, before?.tier ?? null, screen, causes?.get(address) ?? cause));
     }
     resetRanking();
     systemDirty = true;
@@ -655,7 +654,21 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   }
   // ---------------------------------------------------------------- events
 
-  function recordTierChange(address: Hex, from: Tier | null, screen: AccountScreen, cause: Cause): TierChange {
+  function pushChange(changes: TierChange[], change: TierChange | null): void {
+    if (change !== null) changes.push(change);
+  }
+
+  /**
+   * A change, or null when there is none: with a tier log, an account the book first sees (after
+   * a restart: before the store has caught up) is compared with its last recorded tier.
+   */
+  function recordTierChange(address: Hex, fromSeen: Tier | null, screen: AccountScreen, cause: Cause): TierChange | null {
+    let from = fromSeen;
+    if (from === null && recordedTiers !== null) {
+      from = recordedTiers.get(address) ?? null;
+      if (from === screen.tier) return null;
+    }
+    if (recordedTiers !== null) recordedTiers.set(address, screen.tier);
     const change: TierChange = {
       // a replica's own changes are not kept or pushed (it serves the writer's): seq 0
       seq: following ? 0 : ++seq,
