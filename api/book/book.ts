@@ -148,6 +148,10 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let volatility: VolatilityEstimate | null = null;
   let volatilityAt = -Infinity; // clock ms
   let volatilityDirty = false;
+  // A round merged at or before the current estimate's time (a chain behind delivered it late):
+  // the estimate no longer covers every round up to its own `asOf`, so it is redone at once
+  // rather than after volatilityIntervalMs (a fresh book at that `asOf` would include the round).
+  let volatilityMissesRound = false;
   let envInput: EnvironmentInput | null = null;
   let env: PreparedEnv | null = null;
   let envNow = 0;
@@ -246,12 +250,13 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
 
   function refreshVolatility(force: boolean): boolean {
     const t = clock();
-    if (!force && (!volatilityDirty || (t >= volatilityAt && t - volatilityAt < opts.volatilityIntervalMs))) return false;
+    if (!force && !volatilityMissesRound && (!volatilityDirty || (t >= volatilityAt && t - volatilityAt < opts.volatilityIntervalMs))) return false;
     const next = estimateBookVolatility(rounds, config, nowSeconds());
     const changed = volatility === null || volatilitySignature(volatility) !== volatilitySignature(next);
     volatility = next;
     volatilityAt = t;
     volatilityDirty = false;
+    volatilityMissesRound = false;
     return changed;
   }
 
@@ -297,6 +302,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       roundKeys.add(key);
       if (rounds.length > 0 && compareRounds(rounds[rounds.length - 1], r) > 0) ordered = false;
       rounds.push(r);
+      if (volatility !== null && r.updatedAt <= volatility.asOf) volatilityMissesRound = true;
       const newest = newestRoundOf.get(r.chainId);
       if (newest === undefined || r.updatedAt > newest) newestRoundOf.set(r.chainId, r.updatedAt);
       added = true;
@@ -469,7 +475,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     // The time frame: `now` and the applied checkpoints, always. Time moves the numbers only through
     // the stepped data lags and the stale flags (timeKey); while those hold, the environment and
     // every cached report stay as they are.
-    const volatilityDue = volatilityDirty && (clock() < volatilityAt || clock() - volatilityAt >= opts.volatilityIntervalMs);
+    const volatilityDue = volatilityMissesRound || (volatilityDirty && (clock() < volatilityAt || clock() - volatilityAt >= opts.volatilityIntervalMs));
     const timeMoved = envTimeKey !== timeKey(now, cpMap, read?.prices ?? latestPrices);
     if (rows.length === 0 && !timeMoved && !volatilityDue) {
       checkpoints = cpMap;
