@@ -24,16 +24,25 @@ import { readAaveMarkets, type AaveStoreMarket } from "../protocols/aaveV3/store
 import { Cleanup, uniqueSchema } from "./harness/cleanup.js";
 import { withDevnet, type DevnetFixture } from "./harness/devnet.js";
 import { freePort } from "./harness/ports.js";
+import { startPostgres } from "./harness/postgres.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 const cleanup = new Cleanup();
 let devnet: DevnetFixture;
 const drivers = new Map<string, AaveDriver>();
-let markets: AaveStoreMarket[] = [];
+const stores: { label: string; markets: AaveStoreMarket[] }[] = [];
 let liquidatableAfterCrash = 0;
 
 beforeAll(async () => {
+  const pg = cleanup.add(await startPostgres(), (p) => p.stop(), "postgres");
   devnet = cleanup.add(await withDevnet({ aaveV3: true, pollingIntervalMs: 200 }), (d) => d.stop(), "devnet");
+  const pgUrl = await pg.createDatabase("aave_store");
+  const pgSchema = uniqueSchema("aave_pg");
+  const livePonder = cleanup.add(
+    await startPonder({ cwd: ROOT, configPath: devnet.configPath, schema: pgSchema, port: await freePort(), databaseUrl: pgUrl }),
+    (p) => p.kill9(),
+    "ponder postgres",
+  );
   const rng = createRng(7);
   await Promise.all(
     devnet.deployment.chains.map(async (c, i) => {
@@ -60,6 +69,15 @@ beforeAll(async () => {
     }),
   );
 
+  await livePonder.waitCaughtUp(devnet.caughtUp, 240_000);
+  const pgModule = await import("pg");
+  const pool = new pgModule.default.Pool({ connectionString: pgUrl, max: 2 });
+  try {
+    stores.push({ label: "postgres (live)", markets: await readAaveMarkets(async (sql, params) => (await pool.query(sql, params as unknown[])).rows, { schema: pgSchema }) });
+  } finally {
+    await pool.end();
+  }
+
   const schema = uniqueSchema("aave_store");
   const dir = devnet.pgliteDir();
   const ponder = cleanup.add(await startPonder({ cwd: ROOT, configPath: devnet.configPath, schema, port: await freePort(), pgliteDir: dir }), (p) => p.kill9(), "ponder pglite");
@@ -67,7 +85,7 @@ beforeAll(async () => {
   await ponder.stop();
   const db = new PGlite(dir);
   try {
-    markets = await readAaveMarkets(async (sql, params) => (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows, { schema });
+    stores.push({ label: "pglite (backfill)", markets: await readAaveMarkets(async (sql, params) => (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows, { schema }) });
   } finally {
     await db.close();
   }
@@ -83,11 +101,13 @@ describe("Aave v3 store equals the chain", () => {
       for (const [action, n] of Object.entries(d.stats.byAction)) expect(n, `${action} on ${name}`).toBeGreaterThan(0);
       expect(d.stats.sent - d.stats.failed, `mined Aave transactions on ${name}`).toBeGreaterThan(30);
     }
-    expect(markets.map((m) => [m.chainId, m.pool])).toEqual(devnet.deployment.chains.map((c) => [c.chainId, c.aaveV3!.pool]));
+    expect(stores.map((s) => s.label)).toEqual(["postgres (live)", "pglite (backfill)"]);
+    for (const { markets } of stores) expect(markets.map((m) => [m.chainId, m.pool])).toEqual(devnet.deployment.chains.map((c) => [c.chainId, c.aaveV3!.pool]));
     console.log(`aave store e2e: ${[...drivers].map(([n, d]) => `${n} ${d.stats.sent} sent / ${d.stats.failed} reverted`).join(", ")}; ${liquidatableAfterCrash} accounts below HF 1 after the crash`);
   });
 
-  it("every account's getUserAccountData, every reserve's indexes and every scaled balance, exactly, at the head block", async () => {
+  it.each(["postgres (live)", "pglite (backfill)"])("%s: every account's getUserAccountData, every reserve's indexes and every scaled balance, exactly, at the head block", async (label) => {
+    const markets = stores.find((s) => s.label === label)!.markets;
     let compared = 0;
     for (const c of devnet.deployment.chains) {
       const m = markets.find((x) => x.chainId === c.chainId)!;
@@ -99,7 +119,8 @@ describe("Aave v3 store equals the chain", () => {
       for (const r of c.aaveV3!.reserves) {
         const data = await client.readContract({ ...at, address: c.aaveV3!.pool, abi: aavePoolAbi, functionName: "getReserveData", args: [r.underlying] });
         const idx = m.state.reserves.get(r.underlying)!.indexes;
-        expect({ chain: c.name, reserve: r.symbol, stored: idx && [idx.liquidityIndexRay, idx.variableBorrowIndexRay, idx.liquidityRateRay, idx.variableBorrowRateRay, idx.lastUpdateTimestamp] }).toEqual({
+        expect({ label, chain: c.name, reserve: r.symbol, stored: idx && [idx.liquidityIndexRay, idx.variableBorrowIndexRay, idx.liquidityRateRay, idx.variableBorrowRateRay, idx.lastUpdateTimestamp] }).toEqual({
+          label,
           chain: c.name,
           reserve: r.symbol,
           stored: [data.liquidityIndex, data.variableBorrowIndex, data.currentLiquidityRate, data.currentVariableBorrowRate, BigInt(data.lastUpdateTimestamp)],
