@@ -7,9 +7,9 @@
  */
 import { readFileSync } from "node:fs";
 import { createConfig } from "ponder";
-import { marginVaultAbi, priceFeedAbi } from "./abis/index.js";
 import { checkRpcs, loadConfig } from "./config/index.js";
 import { toPonderInput } from "./config/toPonderInput.js";
+import { ponderContracts } from "./protocols/registry.js";
 
 const xmargin = loadConfig({ env: process.env, readFile: (path) => readFileSync(path, "utf8") });
 if (process.env.XMARGIN_SKIP_PREFLIGHT !== "true") await checkRpcs(xmargin);
@@ -19,8 +19,6 @@ export default createConfig({
   ordering: input.ordering,
   database: input.database,
   chains: input.chains,
-  contracts: {
-    MarginVault: { abi: marginVaultAbi, chain: input.vaults },
-    PriceFeed: { abi: priceFeedAbi, chain: input.feeds },
-  },
+  // One entry per protocol adapter (protocols/registry.ts).
+  contracts: ponderContracts(xmargin),
 });

@@ -266,3 +266,6 @@ export const ledger = onchainTable(
     timeIdx: index().on(table.timestamp),
   }),
 );
+
+// Protocol adapters' tables (protocols/<id>/schema.ts): each adapter's own facts, keyed by deployment.
+export * from "./protocols/aaveV3/schema.js";

@@ -3,6 +3,7 @@
  * passed `validateConfig`: addresses are lowercase 0x + 40 hex, decimal numbers are strings
  * (exact), defaults are filled in, every asset reference resolves.
  */
+import type { AaveMarketConfig } from "../protocols/aaveV3/config.js";
 import type { AssetRiskConfig, RiskParams } from "../risk/types.js";
 
 export type Hex = `0x${string}`;
@@ -47,6 +48,8 @@ export interface ChainConfig {
   feeds: Record<Hex, FeedConfig>;
   /** keyed by the vault's marketId (decimal string of a uint32) */
   markets: Record<string, ChainMarketConfig>;
+  /** The chain's Aave v3 market, when it names one (protocols/aaveV3/config.ts; addresses checksummed). */
+  aaveV3?: AaveMarketConfig;
 }
 
 /** Per-asset risk parameters (the symbol is the key). */

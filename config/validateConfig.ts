@@ -32,6 +32,7 @@ import {
   show,
 } from "./readers.js";
 import { redactUrl } from "./redactUrl.js";
+import { readAaveMarket } from "./readAaveMarket.js";
 import type {
   AssetConfig,
   ChainConfig,
@@ -59,6 +60,7 @@ const CHAIN_KEYS = [
   "tokens",
   "feeds",
   "markets",
+  "aaveV3",
 ] as const;
 const ASSET_KEYS = ["cfMaintenance", "cfInitial", "volFloorAnnual", "maxOracleAgeSeconds", "impactKappa", "depthUsd", "group"] as const;
 const GROUPS = ["stable", "btc", "eth", "alt"] as const;
@@ -239,6 +241,7 @@ function readChains(
     const tokens = readAssetMap<TokenConfig>(issues, fields.tokens, `${path}.tokens`, assetNames, "tokens");
     const feeds = readAssetMap<FeedConfig>(issues, fields.feeds, `${path}.feeds`, assetNames, "feeds");
     const markets = readChainMarkets(issues, fields.markets, `${path}.markets`, assetNames, marketParams);
+    const aaveV3 = readAaveMarket(issues, fields.aaveV3, `${path}.aaveV3`, name, chainId);
     if (quoteToken !== undefined && tokens !== undefined && !(quoteToken in tokens)) {
       issues.add(`${path}.quoteToken`, `'${quoteToken}' is not in ${path}.tokens; expected the quote token to be listed in tokens (with its asset and decimals)`);
     }
@@ -271,6 +274,7 @@ function readChains(
         tokens,
         feeds,
         markets,
+        ...(aaveV3 !== undefined ? { aaveV3 } : {}),
       };
     }
   }

@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { DEFAULT_CHAINS, DEVNET_ASSET_PARAMS, DEVNET_MARKET_PARAMS, type DevnetChainSpec } from "./defaults.js";
+import { aaveConfigEntry } from "./aave.js";
 import type { DevnetDeployment } from "./deploy.js";
 
 export interface DevnetConfigOptions {
@@ -38,6 +39,7 @@ export function buildDevnetConfig(deployment: DevnetDeployment, opts: DevnetConf
       tokens: Object.fromEntries(Object.values(c.tokens).map((t) => [t.address, { asset: t.asset, decimals: t.decimals }])),
       feeds: Object.fromEntries(Object.entries(c.feeds).map(([asset, f]) => [f.address, { asset, decimals: f.decimals }])),
       markets: Object.fromEntries(Object.entries(c.markets).map(([id, asset]) => [id, { asset }])),
+      ...(c.aaveV3 ? { aaveV3: aaveConfigEntry(c.aaveV3) } : {}),
     };
   });
   return {

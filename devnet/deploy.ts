@@ -16,6 +16,7 @@ import {
   type DevnetAsset,
 } from "./defaults.js";
 import { redactUrl } from "../config/redactUrl.js";
+import { deployDevnetAave, type DevnetAaveMarket } from "./aave.js";
 import { DeployError } from "./errors.js";
 import { rpc, rpcBatch } from "./rpc.js";
 import { TxSender, type NonceScope, type QueuedTx } from "./txSender.js";
@@ -49,6 +50,8 @@ export interface ChainDeployment {
   feeds: Record<DevnetAsset, { address: Address; decimals: number }>;
   /** Vault market id → asset. */
   markets: Record<number, DevnetAsset>;
+  /** The chain's Aave v3 market, when deployed (`DeployOptions.aaveV3`). */
+  aaveV3?: DevnetAaveMarket;
 }
 
 export interface DevnetDeployment {
@@ -59,6 +62,8 @@ export interface DeployOptions {
   deployer?: Address;
   liquidator?: Address;
   timeoutMs?: number;
+  /** Also deploy a real Aave v3 market on every chain, after the vault (devnet/aave.ts). Default false. */
+  aaveV3?: boolean;
 }
 
 export interface TxRequest {
@@ -200,7 +205,7 @@ export async function deployChain(target: DeployTarget, chainIndex: number, opts
 
   const markets: Record<number, DevnetAsset> = {};
   for (const m of DEVNET_MARKETS) markets[m.marketId] = m.asset;
-  return {
+  const chain: ChainDeployment = {
     name: target.name,
     chainId: target.chainId,
     rpcUrl: url,
@@ -213,6 +218,8 @@ export async function deployChain(target: DeployTarget, chainIndex: number, opts
     feeds,
     markets,
   };
+  if (opts.aaveV3) chain.aaveV3 = await deployDevnetAave(chain, timeoutMs);
+  return chain;
 }
 
 /** Deploy on every chain in parallel; chain i burns i nonces so addresses differ across chains. */

@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { getAddress, type Address } from "viem";
 import { ANVIL_ACCOUNTS, DEVNET_TOKENS, type DevnetAsset } from "./defaults.js";
+import { AAVE_DEVNET_ASSETS, type DevnetAaveMarket, type DevnetAaveReserve } from "./aave.js";
 import type { ChainDeployment, DevnetDeployment, TokenDeployment } from "./deploy.js";
 import { DevnetError } from "./errors.js";
 
@@ -14,6 +15,7 @@ interface ConfigChain {
   tokens: Record<string, { asset: string; decimals: number }>;
   feeds: Record<string, { asset: string; decimals: number }>;
   markets: Record<string, { asset: string }>;
+  aaveV3?: Omit<DevnetAaveMarket, "reserves"> & { reserves: Omit<DevnetAaveReserve, "asset">[] };
 }
 
 /** Parse the config's chains into deployments; every devnet asset must have a token and a feed. */
@@ -45,6 +47,7 @@ export function deploymentFromConfig(config: { chains: Record<string, ConfigChai
       tokens,
       feeds,
       markets,
+      ...(c.aaveV3 ? { aaveV3: aaveFromConfig(c.aaveV3, name, problems) } : {}),
     };
   });
   if (chains.length === 0) problems.push("config has no chains");
@@ -60,4 +63,14 @@ export function readDeploymentFromConfigFile(path: string): DevnetDeployment {
     throw new DevnetError("CONFIG_NOT_FOUND", `cannot read config '${path}'; run \`npm start\` first or pass --config <path>`, { path }, { cause });
   }
   return deploymentFromConfig(JSON.parse(raw));
+}
+
+function aaveFromConfig(m: NonNullable<ConfigChain["aaveV3"]>, chain: string, problems: string[]): DevnetAaveMarket {
+  const reserves: DevnetAaveReserve[] = [];
+  for (const r of m.reserves ?? []) {
+    const asset = AAVE_DEVNET_ASSETS[r.symbol];
+    if (asset === undefined) problems.push(`chains.${chain}.aaveV3 lists ${r.symbol}, which is not a devnet Aave reserve (${Object.keys(AAVE_DEVNET_ASSETS).join(", ")})`);
+    else reserves.push({ ...r, asset });
+  }
+  return { ...m, reserves };
 }

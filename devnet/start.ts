@@ -25,6 +25,8 @@ import { DevnetError } from "./errors.js";
 import { startPonder, type PonderProcess } from "./ponderProcess.js";
 import { rpc } from "./rpc.js";
 import { createSimulator, type Simulator } from "./simulator.js";
+import { createAaveDriver } from "./aaveDriver.js";
+import { createRng } from "./random.js";
 import { startLiquidator, type Liquidator } from "./liquidator.js";
 import { startReaper } from "./reaper.js";
 import { createNonceScope } from "./txSender.js";
@@ -126,8 +128,8 @@ async function main(): Promise<void> {
     const t0 = Date.now();
     chains = await startChains(DEFAULT_CHAINS.map((c) => ({ name: c.name, chainId: c.chainId, port: chainPortBase !== undefined ? chainPortBase + DEFAULT_CHAINS.indexOf(c) : c.defaultPort, blockTimeSeconds: c.blockTimeSeconds })));
     console.log(`chains up in ${Date.now() - t0} ms`);
-    const deployment = await deployDevnet(chains);
-    console.log(`contracts deployed in ${Date.now() - t0} ms`);
+    const deployment = await deployDevnet(chains, { aaveV3: true });
+    console.log(`contracts deployed in ${Date.now() - t0} ms: the vault and an Aave v3 market (USDC, WETH, WBTC; Aave's own bytecode) on every chain`);
 
     const now = Date.now();
     const pgliteDir = process.env.DATABASE_URL ? undefined : freshPgliteDir(DEVNET_DIR, now);
@@ -199,13 +201,29 @@ async function main(): Promise<void> {
         .catch((e) => {
           if (!controller.signal.aborted) console.error(`simulator stopped: ${e instanceof Error ? e.message : e}`);
         });
+      // Aave accounts: one action per chain every 5 steps (~20% of the vault's step rate), so live
+      // indexing load stays close to the vault-only devnet's.
+      const aaveDrivers = deployment.chains.map((c, i) => ({ chain: c.name, driver: createAaveDriver({ rpcUrl: c.rpcUrl, market: c.aaveV3!, seed: seed * 10 + i, log: () => {} }) }));
+      await Promise.all(aaveDrivers.map((d) => d.driver.setup()));
+      console.log(`aave: ${aaveDrivers.reduce((n, d) => n + d.driver.accounts.length, 0)} accounts supplying on ${aaveDrivers.length} chains; an Aave action per chain every ${stepMs * 5} ms`);
+      for (const [i, d] of aaveDrivers.entries()) {
+        const rng = createRng(seed * 1000 + i);
+        void (async () => {
+          while (!controller.signal.aborted) {
+            await d.driver.step(rng);
+            await new Promise((r) => setTimeout(r, stepMs * 5));
+          }
+        })().catch((e) => {
+          if (!controller.signal.aborted) console.error(`aave driver on ${d.chain} stopped: ${e instanceof Error ? e.message : e}`);
+        });
+      }
       if (crashEvery > 0) {
         timers.push(
           setInterval(() => {
             const before = s.prices;
             const t = Date.now();
             void s.crash({ asset: "all", pct: crashPct, recoverySteps }).then(
-              () => console.log(`crash: every risky asset −${crashPct * 100}% on every chain (${fmt(before)} → ${fmt(s.prices)}), feeds mined in ${Date.now() - t} ms${recoverySteps ? `; drifting back over ${recoverySeconds}s` : ""}`),
+              () => console.log(`crash: every risky asset −${crashPct * 100}% on every chain, vault and Aave (${fmt(before)} → ${fmt(s.prices)}), feeds mined in ${Date.now() - t} ms${recoverySteps ? `; drifting back over ${recoverySeconds}s` : ""}`),
               (e) => console.error(`crash failed: ${e instanceof Error ? e.message : e}`),
             );
           }, crashEvery * 1000),

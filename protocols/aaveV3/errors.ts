@@ -42,3 +42,11 @@ export class AaveLedgerError extends AaveError {
     super("AAVE_LEDGER", message, details);
   }
 }
+
+/** The Aave store rows cannot be read or do not form a market (a missing decimals row, a query that failed). */
+export class AaveStoreError extends AaveError {
+  override name = "AaveStoreError";
+  constructor(message: string, details: Record<string, unknown> = {}, options?: { cause?: unknown }) {
+    super("AAVE_STORE", message, details, options);
+  }
+}

@@ -9,7 +9,7 @@ const [ASSET, A_TOKEN, S_TOKEN, V_TOKEN, FEED, USER] = [A(1), A(2), A(3), A(4), 
 
 function listed(): AaveStateChange[] {
   return [
-    { kind: "tokenInitialized", token: A_TOKEN, tokenType: "aToken", underlyingAsset: ASSET, decimals: 6, treasury: A(7) },
+    { kind: "tokenInitialized", token: A_TOKEN, tokenType: "aToken", underlyingAsset: ASSET, pool: A(9), decimals: 6, treasury: A(7) },
     { kind: "reserveListed", asset: ASSET, aToken: A_TOKEN, stableDebtToken: S_TOKEN, variableDebtToken: V_TOKEN, interestRateStrategy: A(8) },
     { kind: "collateralConfig", asset: ASSET, ltvBps: 8_000n, liquidationThresholdBps: 8_500n, liquidationBonusBps: 10_500n },
     { kind: "priceAnswer", feed: FEED, answer: 1_0000_0000n, roundId: 1n, updatedAt: 1n },

@@ -56,11 +56,11 @@ describe("mapAaveEvent", () => {
   test("token Initialized: decimals from the aToken's and the debt token's own signatures", () => {
     const aInit = { underlyingAsset: ASSET, pool: A(1), treasury: A(2), incentivesController: A(0), aTokenDecimals: 6, aTokenName: "a", aTokenSymbol: "a", params: "0x10" };
     expect(mapAaveEvent(ev({ contract: "aToken", eventName: "Initialized", args: aInit, ...meta }))).toEqual([
-      { kind: "tokenInitialized", token: TOKEN, tokenType: "aToken", underlyingAsset: ASSET, decimals: 6, treasury: A(2) },
+      { kind: "tokenInitialized", token: TOKEN, tokenType: "aToken", underlyingAsset: ASSET, pool: A(1), decimals: 6, treasury: A(2) },
     ]);
     const dInit = { underlyingAsset: ASSET, pool: A(1), incentivesController: A(0), debtTokenDecimals: 0, debtTokenName: "d", debtTokenSymbol: "d", params: "0x10" };
     expect(mapAaveEvent(ev({ contract: "variableDebtToken", eventName: "Initialized", args: dInit, ...meta }))).toEqual([
-      { kind: "tokenInitialized", token: TOKEN, tokenType: "debtToken", underlyingAsset: ASSET, decimals: 0, treasury: null },
+      { kind: "tokenInitialized", token: TOKEN, tokenType: "debtToken", underlyingAsset: ASSET, pool: A(1), decimals: 0, treasury: null },
     ]);
   });
 

@@ -58,7 +58,16 @@ export type AaveActivity =
 /** A normalized state change. Addresses are checksummed. */
 export type AaveStateChange =
   | { kind: "reserveListed"; asset: Address; aToken: Address; stableDebtToken: Address; variableDebtToken: Address; interestRateStrategy: Address }
-  | { kind: "tokenInitialized"; token: Address; tokenType: "aToken" | "debtToken"; underlyingAsset: Address; decimals: number; treasury: Address | null }
+  | {
+      kind: "tokenInitialized";
+      token: Address;
+      tokenType: "aToken" | "debtToken";
+      underlyingAsset: Address;
+      /** The Pool the token was initialized for (its deployment). */
+      pool: Address;
+      decimals: number;
+      treasury: Address | null;
+    }
   | { kind: "collateralConfig"; asset: Address; ltvBps: bigint; liquidationThresholdBps: bigint; liquidationBonusBps: bigint }
   | { kind: "liquidationProtocolFee"; asset: Address; feeBps: bigint }
   | { kind: "reserveFactor"; asset: Address; reserveFactorBps: bigint }
@@ -250,12 +259,12 @@ function mapToken(event: Extract<AaveEvent, { contract: "aToken" | "variableDebt
     case "Initialized":
       if (event.contract === "aToken" && "aTokenDecimals" in event.args) {
         return [
-          { kind: "tokenInitialized", token, tokenType: "aToken", underlyingAsset: addr(event.args.underlyingAsset), decimals: event.args.aTokenDecimals, treasury: addr(event.args.treasury) },
+          { kind: "tokenInitialized", token, tokenType: "aToken", underlyingAsset: addr(event.args.underlyingAsset), pool: addr(event.args.pool), decimals: event.args.aTokenDecimals, treasury: addr(event.args.treasury) },
         ];
       }
       if ("debtTokenDecimals" in event.args) {
         return [
-          { kind: "tokenInitialized", token, tokenType: "debtToken", underlyingAsset: addr(event.args.underlyingAsset), decimals: event.args.debtTokenDecimals, treasury: null },
+          { kind: "tokenInitialized", token, tokenType: "debtToken", underlyingAsset: addr(event.args.underlyingAsset), pool: addr(event.args.pool), decimals: event.args.debtTokenDecimals, treasury: null },
         ];
       }
       return [];

@@ -21,6 +21,8 @@ export interface DevnetFixtureOptions extends DevnetConfigOptions {
   /** After deployment, switch automine off (evm_setAutomine false): blocks only on evm_mine, for the simulator's bulk mode. */
   manualMining?: boolean;
   gasLimit?: bigint;
+  /** Also deploy a real Aave v3 market on every chain (devnet/aave.ts). Default false. */
+  aaveV3?: boolean;
   /** Chain specs (default: devnet/defaults DEFAULT_CHAINS, l1 l2a l2b). */
   chains?: { name: string; chainId: number }[];
 }
@@ -58,7 +60,10 @@ export async function withDevnet(options: DevnetFixtureOptions = {}): Promise<De
       })),
     );
     for (const c of chains) track(c.pid, `anvil:${c.name}`, false);
-    const deployment = await deployDevnet(chains.map((c) => ({ name: c.name, chainId: c.chainId, rpcUrl: c.rpcUrl })));
+    const deployment = await deployDevnet(
+      chains.map((c) => ({ name: c.name, chainId: c.chainId, rpcUrl: c.rpcUrl })),
+      { aaveV3: options.aaveV3 ?? false },
+    );
     if (options.manualMining) await Promise.all(chains.map((c) => rpc(c.rpcUrl, "evm_setAutomine", [false])));
     const configPath = path.join(dir, "xmargin.config.json");
     const config = writeDevnetConfig(deployment, configPath, {

@@ -1,0 +1,29 @@
+/**
+ * Every protocol adapter xmargin indexes, one line each (see protocols/types.ts). Contract names
+ * must be unique across adapters; `ponderContracts` merges them for ponder.config.ts.
+ */
+import type { XmarginConfig } from "../config/types.js";
+import { aaveV3Adapter } from "./aaveV3/index.js";
+import { marginVaultAdapter } from "./marginVault/index.js";
+
+export const PROTOCOLS = [
+  marginVaultAdapter,
+  aaveV3Adapter,
+] as const;
+
+type UnionToIntersection<U> = (U extends unknown ? (u: U) => void : never) extends (i: infer I) => void ? I : never;
+
+/** All adapters' Ponder contract entries, typed (Ponder infers handler types from them). */
+export type RegisteredContracts = UnionToIntersection<ReturnType<(typeof PROTOCOLS)[number]["ponderContracts"]>>;
+
+/** The merged `contracts` of every adapter; throws on a contract name two adapters both use. */
+export function ponderContracts(config: XmarginConfig): RegisteredContracts {
+  const merged: Record<string, unknown> = {};
+  for (const adapter of PROTOCOLS) {
+    for (const [name, entry] of Object.entries(adapter.ponderContracts(config))) {
+      if (name in merged) throw new Error(`Protocol adapter '${adapter.id}' declares the Ponder contract '${name}', which another adapter declares too; contract names must be unique`);
+      merged[name] = entry;
+    }
+  }
+  return merged as RegisteredContracts;
+}
