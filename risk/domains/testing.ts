@@ -59,7 +59,7 @@ export function market(input: {
   input.reserves.forEach((r, i) => {
     const t = tokensOf(i);
     changes.push(
-      { kind: "tokenInitialized", token: t.aToken, tokenType: "aToken", underlyingAsset: r.asset, decimals: r.decimals, treasury: addr(0xfee) },
+      { kind: "tokenInitialized", token: t.aToken, tokenType: "aToken", underlyingAsset: r.asset, pool: addr(0x9001), decimals: r.decimals, treasury: addr(0xfee) },
       { kind: "reserveListed", asset: r.asset, aToken: t.aToken, stableDebtToken: t.stable, variableDebtToken: t.variable, interestRateStrategy: t.strategy },
       { kind: "collateralConfig", asset: r.asset, ltvBps: r.ltvBps, liquidationThresholdBps: r.liquidationThresholdBps, liquidationBonusBps: r.liquidationBonusBps },
       { kind: "liquidationProtocolFee", asset: r.asset, feeBps: r.liquidationProtocolFeeBps ?? 0n },
