@@ -12,7 +12,7 @@ import { steppedLagSeconds, type PreparedEnvironment } from "../environment.js";
 import { tierOf } from "../evaluateAccount.js";
 import { haircutPair } from "../haircut.js";
 import { linearLiquidationPrice } from "../liquidationPrice.js";
-import type { AssetSymbol, ChainId, DegradedReason, Tier } from "../types.js";
+import type { AccountRisk, AssetSymbol, ChainId, DegradedReason, Tier } from "../types.js";
 import { countsAsCollateral, effectiveLtvBps, effectivePriceBase, effectiveThresholdBps, type AaveAccountSnapshot } from "./aaveSnapshot.js";
 import { DomainInputError } from "./errors.js";
 
@@ -88,16 +88,10 @@ export interface AaveItemView {
 }
 
 /** xmargin's risk-adjusted view of one Aave account (USD), the vault report's shape where it can be. */
-export interface AaveAccountView {
-  tier: Tier;
-  /** CM / DM, floored to 18 decimals; null when DM = 0 */
-  healthFactor: Decimal | null;
-  maintenanceHealthUsd: Decimal;
-  initialHealthUsd: Decimal;
-  /** Σ counted collateral − Σ debt at the protocol's prices, unhaircut (stale items at their last value) */
-  equityUsd: Decimal;
-  collateralValueUsd: Decimal;
-  debtValueUsd: Decimal;
+export interface AaveAccountView
+  extends Pick<AccountRisk, "tier" | "healthFactor" | "maintenanceHealthUsd" | "initialHealthUsd" | "equityUsd" | "collateralValueUsd" | "debtValueUsd"> {
+  // healthFactor: CM / DM, floored to 18 decimals; null when DM = 0. equityUsd: Σ counted
+  // collateral − Σ debt at the protocol's prices, unhaircut (stale items at their last value).
   /** T = finality + stepped lag, seconds; maintenance horizon T, initial 2T */
   latencySeconds: { configured: number; measuredLag: number; total: number };
   degraded: boolean;
