@@ -3,6 +3,7 @@
  * must be unique across adapters; `ponderContracts` merges them for ponder.config.ts.
  */
 import type { XmarginConfig } from "../config/types.js";
+import type { DomainSource, DomainSourceContext, ProtocolAdapter } from "./types.js";
 import { aaveV3Adapter } from "./aaveV3/index.js";
 import { marginVaultAdapter } from "./marginVault/index.js";
 
@@ -26,4 +27,14 @@ export function ponderContracts(config: XmarginConfig): RegisteredContracts {
     }
   }
   return merged as RegisteredContracts;
+}
+
+/** Every adapter's margin-domain source the config deploys (the vault's domain is the risk book itself). */
+export function domainSources(context: DomainSourceContext): DomainSource[] {
+  const out: DomainSource[] = [];
+  for (const adapter of PROTOCOLS as readonly ProtocolAdapter[]) {
+    const source = adapter.domainSource?.(context);
+    if (source) out.push(source);
+  }
+  return out;
 }

@@ -9,7 +9,11 @@
  * `protocols/handlers.ts`, loaded from src/ through indexer/index.ts), and tables must be exported
  * from the root `ponder.schema.ts` (one `export *` line per adapter's schema).
  */
+import type { Address } from "viem";
 import type { XmarginConfig } from "../config/types.js";
+import type { AaveDomainAccount, AaveStressMarket, MarginDomainRef } from "../risk/domains/index.js";
+import type { PreparedEnvironment } from "../risk/environment.js";
+import type { RiskConfig } from "../risk/types.js";
 
 export interface ProtocolAdapter<Contracts extends Record<string, unknown> = Record<string, unknown>> {
   /** Stable id, also the config key on a chain where it applies ("aaveV3"). */
@@ -18,4 +22,58 @@ export interface ProtocolAdapter<Contracts extends Record<string, unknown> = Rec
   description: string;
   /** Ponder `contracts` entries for every chain of the validated config that deploys the protocol. */
   ponderContracts(config: XmarginConfig): Contracts;
+  /** The adapter's margin domains for the risk book; null when the config deploys none. */
+  domainSource?(context: DomainSourceContext): DomainSource | null;
+}
+
+/**
+ * A protocol's margin domains as the risk book reads them (optional: the vault's domain is the
+ * book itself). The book's domain view (api/domains/) asks each source to `read()` the store when
+ * a chain it follows committed a new checkpoint, then `evaluate()`s it against the book's prepared
+ * environment of the tick. Sources hold their last read; everything they compute is pure.
+ */
+export interface DomainSource {
+  /** the adapter's id ("aaveV3") */
+  adapterId: string;
+  /** the chains whose checkpoints this source's rows follow */
+  chainIds: readonly number[];
+  /** the domains configured (known before any read) */
+  domains(): readonly MarginDomainRef[];
+  /** reads the store (the caller checks that no checkpoint moved meanwhile); throws the adapter's store error */
+  read(): Promise<void>;
+  /** every account with a position, evaluated at `env`; `checkpoints`: the blocks the read is stamped with */
+  evaluate(env: PreparedEnvironment, checkpoints: ReadonlyMap<number, DomainCheckpoint>): DomainEvaluation;
+  /** the accounts as the stress engine takes them (risk/domains aaveStress), at the read's blocks */
+  stressMarkets(checkpoints: ReadonlyMap<number, DomainCheckpoint>): AaveStressMarket[];
+}
+
+/** One chain's committed block a source's rows were read at. */
+export interface DomainCheckpoint {
+  chainId: number;
+  blockNumber: bigint;
+  /** unix seconds */
+  blockTimestamp: number;
+}
+
+export interface DomainEvaluation {
+  accounts: AaveDomainAccount[];
+  /** what could not be evaluated, and why (an unmapped asset, a missing price): the rest still is */
+  problems: DomainProblem[];
+}
+
+export interface DomainProblem {
+  domainId: string;
+  /** the account concerned; absent when the whole domain is */
+  address?: Address;
+  message: string;
+}
+
+/** What a protocol's domain source is built from. */
+export interface DomainSourceContext {
+  config: XmarginConfig;
+  riskConfig: RiskConfig;
+  /** runs one SQL statement against the store (Postgres or PGlite) */
+  query: (text: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>;
+  /** Ponder's schema */
+  schema: string;
 }

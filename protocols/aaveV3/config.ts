@@ -31,6 +31,12 @@ export interface AaveMarketConfig {
   startBlock: number;
   /** Reserves expected (documentation and cross-checks); the indexer learns them from ReserveInitialized. */
   reserves: AaveReserveConfig[];
+  /**
+   * Seconds a liquidator needs to act on this market's own chain (finality + execution, no
+   * messaging): the horizon of xmargin's haircut view. Absent: the chain's
+   * liquidationLatencySeconds (an upper bound, so the view errs on the safe side).
+   */
+  finalitySeconds?: number;
 }
 
 export class AaveConfigError extends AaveError {
@@ -80,7 +86,10 @@ export function parseAaveMarketConfig(input: unknown, where = "Aave market confi
       reserves.push({ symbol: String(rr.symbol), decimals: rr.decimals as number, ...a });
     });
   }
-  const known = new Set(["$comment", "protocol", "chain", "chainId", "addressBookMarket", "startBlock", "dataProvider", "reserves", ...ADDRESS_KEYS]);
+  if (o.finalitySeconds !== undefined && (typeof o.finalitySeconds !== "number" || !Number.isInteger(o.finalitySeconds) || o.finalitySeconds < 0 || o.finalitySeconds > 86_400)) {
+    problems.push(`'finalitySeconds' is ${JSON.stringify(o.finalitySeconds)}; expected whole seconds 0–86400 (the chain's finality + execution)`);
+  }
+  const known = new Set(["$comment", "protocol", "chain", "chainId", "addressBookMarket", "startBlock", "dataProvider", "reserves", "finalitySeconds", ...ADDRESS_KEYS]);
   for (const k of Object.keys(o)) if (!known.has(k)) problems.push(`unknown key '${k}'; expected one of ${[...known].join(", ")}`);
   if (problems.length > 0) throw new AaveConfigError(`${where} is invalid:\n- ${problems.join("\n- ")}`, problems);
   return {
@@ -92,5 +101,6 @@ export function parseAaveMarketConfig(input: unknown, where = "Aave market confi
     ...(dataProvider ? { dataProvider } : {}),
     startBlock: o.startBlock as number,
     reserves,
+    ...(typeof o.finalitySeconds === "number" ? { finalitySeconds: o.finalitySeconds } : {}),
   };
 }
