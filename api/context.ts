@@ -1,6 +1,8 @@
 /** What every resolver gets: the book (read only), the hub for subscriptions and the limits. */
 import type { LiquidationCurve, LiquidationCurveRequest } from "../risk/liquidationCurve.js";
+import type { PreparedEnvironment } from "../risk/environment.js";
 import type { ChainId } from "../risk/types.js";
+import type { DomainView } from "./domains/domainView.js";
 import type { RiskBookView } from "./book/types.js";
 import type { BookHub } from "./hub.js";
 import type { ApiLimits } from "./limits.js";
@@ -13,6 +15,8 @@ export interface RiskBookExtras {
   liquidationCurve?(request: LiquidationCurveRequest): LiquidationCurve;
   /** The system action's thresholds (risk.params.thresholds). */
   actionThresholds?(): { raiseMarginsCoverage: string; reduceLeverageCoverage: string; liquidatableNotionalShare: string; hysteresis: string };
+  /** The prepared environment of the book's current tick; null before the first load. */
+  environment?(): PreparedEnvironment | null;
 }
 
 export type ApiBook = RiskBookView & RiskBookExtras;
@@ -21,6 +25,8 @@ export interface ApiContext {
   book: ApiBook;
   hub: BookHub;
   limits: ApiLimits;
+  /** the protocols' margin domains beside the vault (null: the config deploys none, or a book without them) */
+  domains: DomainView | null;
   /** aborted when the request's time limit passes (plugins/useTimeLimit.ts): long resolvers stop */
   signal: AbortSignal;
   /** aborts `signal` */
@@ -39,7 +45,7 @@ export interface ServerContext {
   remoteAddress?: string;
 }
 
-export function createContextFactory(book: ApiBook, hub: BookHub, limits: ApiLimits): (initial: object) => ApiContext {
+export function createContextFactory(book: ApiBook, hub: BookHub, limits: ApiLimits, domains: DomainView | null = null): (initial: object) => ApiContext {
   const chainNames = (): ReadonlyMap<ChainId, string> => {
     const chains = book.chains();
     let names = namesByStatuses.get(chains);
@@ -52,6 +58,6 @@ export function createContextFactory(book: ApiBook, hub: BookHub, limits: ApiLim
     const signal = new AbortController();
     // a client that goes away stops its work too
     request?.signal?.addEventListener?.("abort", () => signal.abort(), { once: true });
-    return { book, hub, limits, chainNames, signal: signal.signal, abort: () => signal.abort(), client: typeof remote === "string" && remote !== "" ? remote : "unknown" };
+    return { book, hub, limits, domains, chainNames, signal: signal.signal, abort: () => signal.abort(), client: typeof remote === "string" && remote !== "" ? remote : "unknown" };
   };
 }

@@ -7,6 +7,7 @@ import { renderGraphiQL } from "@graphql-yoga/render-graphiql";
 import { createSchema, createYoga, type YogaLogger, type YogaServerInstance } from "graphql-yoga";
 import type { Hono } from "hono";
 import { ByteLru } from "./cache/byteLru.js";
+import type { DomainView } from "./domains/domainView.js";
 import { createContextFactory, type ApiBook, type ApiContext, type ServerContext } from "./context.js";
 import { API_ERROR_STATUS, maskApiError } from "./errors.js";
 import { createBookHub, type BookHub } from "./hub.js";
@@ -23,6 +24,8 @@ import { typeDefs } from "./schema/typeDefs.js";
 
 export interface CreateApiOptions {
   book: ApiBook;
+  /** The protocols' margin domains (api/domains/); without it the domain fields answer the vault alone. */
+  domains?: DomainView | null;
   /** Mask unexpected errors ("Unexpected error.", code INTERNAL). Default: on unless NODE_ENV is "development". */
   production?: boolean;
   limits?: Partial<ApiLimits>;
@@ -152,7 +155,7 @@ export function createApi(options: CreateApiOptions): XmarginApi {
   const yoga = createYoga<Record<string, unknown>, ApiContext>({
     schema,
     graphqlEndpoint: options.graphqlEndpoint ?? "/graphql",
-    context: createContextFactory(options.book, hub, limits),
+    context: createContextFactory(options.book, hub, limits, options.domains ?? null),
     maskedErrors: { maskError: (error, message) => maskApiError(error, message, production) },
     // Yoga's GraphiQL opens on `query` (a URL's ?query= wins), not on `defaultQuery`.
     graphiql: () => ({ title: "xmargin risk API", query: DEFAULT_QUERY, defaultQuery: DEFAULT_QUERY, defaultTabs: exampleTabs(sampleAddress(options.book)) }),

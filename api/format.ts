@@ -77,7 +77,7 @@ export function degradedMessage(reason: DegradedReason): string {
   }
 }
 
-function formatReason(reason: DegradedReason) {
+export function formatReason(reason: DegradedReason) {
   return {
     code: reason.code,
     chainId: "chainId" in reason ? reason.chainId : null,
@@ -324,6 +324,8 @@ export function formatScenarioResult(result: ScenarioResult, asOf: GqlAsOf) {
     deficiencyUsd: result.deficiencyUsd,
     liquidatedVolumeUsd: result.liquidatedVolumeUsd,
     allShortfalls: result.shortfallsUsd,
+    /** the scenario itself, for ScenarioResult.domains (not a schema field) */
+    scenario: result.scenario,
     asOf,
   };
 }

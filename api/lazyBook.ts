@@ -127,6 +127,10 @@ export function createLazyBook(options: LazyBookOptions): LazyBook {
       };
     },
     stats: () => (book ? book.stats() : { accounts: 0, lastUpdateMs: 0, updates: 0, lastUpdateAt: null }),
+    environment() {
+      const b = book as ApiBook | null;
+      return b !== null && typeof b.environment === "function" ? b.environment() : null;
+    },
     chainExposure() {
       const b = use() as ApiBook;
       return typeof b.chainExposure === "function" ? b.chainExposure() : [];

@@ -19,11 +19,14 @@ import type { TierLogAccess } from "./serving/protocol.js";
 import { createApi, mountApi, type XmarginApi } from "./createApi.js";
 import { createLazyBook, type LazyBook } from "./lazyBook.js";
 import { mountDashboard } from "../web/server.js";
+import { domainSources } from "../protocols/registry.js";
+import { createDomainView, type DomainView } from "./domains/domainView.js";
 
 /**
  * Optional tuning of the book's background work (milliseconds; unset = the book's defaults):
  * XMARGIN_BOOK_POLL_MS (ledger poll; with commit notifications only a fallback),
- * XMARGIN_BOOK_STRESS_MS (stress library).
+ * XMARGIN_BOOK_STRESS_MS (stress library), XMARGIN_DOMAINS_READ_MS (the protocol markets'
+ * store reads, at most one per this many ms; default 1000).
  */
 export function msFromEnv(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const raw = env[name];
@@ -55,6 +58,8 @@ export interface RiskApiOptions {
 export interface RiskApi {
   api: XmarginApi;
   book: LazyBook;
+  /** the protocols' margin domains; null when the config deploys none */
+  domains: DomainView | null;
   /** Brings the book up to the store's latest committed checkpoint (coalesce the calls). */
   sync(): Promise<void>;
   close(): Promise<void>;
@@ -97,16 +102,33 @@ export function mountRiskApi(app: Hono, options: RiskApiOptions): RiskApi {
     },
   });
 
-  const api = createApi({ book });
+  // The protocols' margin domains (Aave markets) beside the vault, read on the same commits.
+  const sources = domainSources({ config, riskConfig, query: options.runner, schema: options.schema });
+  const domains: DomainView | null =
+    sources.length === 0
+      ? null
+      : createDomainView({
+          book: { environment: () => book.environment?.() ?? null, system: () => book.system(), account: (a) => book.account(a) },
+          sources,
+          checkpoints: () => storeReader.checkpoints(),
+          config: riskConfig,
+          vaultChainIds: Object.values(config.chains).map((c) => c.chainId).sort((a, b) => a - b),
+          minIntervalMs: msFromEnv(env, "XMARGIN_DOMAINS_READ_MS"),
+          onError: (error) => console.error("[xmargin domains]", redactUrlsInText(error instanceof Error ? (error.stack ?? error.message) : String(error))),
+        });
+  const api = createApi({ book, domains });
   mountApi(app, api, { intoPonderRegistry: false });
   mountDashboard(app, { graphqlPath: "/graphql" });
   return {
     api,
     book,
+    domains,
     async sync() {
       if (current !== null && book.current() === current) await current.sync();
+      void domains?.sync();
     },
     async close() {
+      domains?.close();
       api.close();
       await book.close();
     },

@@ -82,6 +82,8 @@ export interface RiskBook extends RiskBookView {
   liquidationCurve(request: LiquidationCurveRequest): LiquidationCurve;
   /** The system action's thresholds (config params.thresholds). */
   actionThresholds(): RiskConfig["params"]["thresholds"];
+  /** The prepared environment of the current tick (what every number is computed with); null before the first load. */
+  environment(): PreparedEnv | null;
 }
 
 interface Cursor {
@@ -1044,6 +1046,9 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     chains() {
       requireLoaded();
       return chainStatuses();
+    },
+    environment() {
+      return loaded ? env : null;
     },
     chainExposure() {
       requireLoaded();

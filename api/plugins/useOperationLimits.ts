@@ -48,6 +48,10 @@ const LIST_FIELDS = new Set([
   "stressLibrary",
   "points",
   "entered",
+  "domains",
+  "perChain",
+  "problems",
+  "aave",
 ]);
 
 /**
@@ -72,8 +76,12 @@ export const DEFAULT_COST_MODEL: CostModel = {
     liquidationCurve: 12_000,
     accountHistory: 50,
     systemHistory: 100,
+    // Every Aave account is evaluated once per book update and cached; these read the cache.
+    exposure: 5,
+    badDebt: 5,
+    aaveEndangered: 5,
   },
-  pagedDefaults: { accounts: 50, endangeredAccounts: 50, tierChanges: 50, shortfalls: 10 },
+  pagedDefaults: { accounts: 50, endangeredAccounts: 50, tierChanges: 50, shortfalls: 10, aaveEndangered: 50 },
   listEstimate: 5,
   lists: LIST_FIELDS,
   bucketed: {

@@ -2,6 +2,7 @@
 import { BigIntScalar, DecimalScalar } from "../scalars.js";
 import { accountResolver } from "./account.js";
 import { accountsResolver, reportResolver } from "./accounts.js";
+import { aaveEndangeredResolver, badDebtResolver, exposureResolver, scenarioDomainsResolver } from "./domains.js";
 import { endangeredResolver, seizableResolver } from "./endangered.js";
 import { accountHistoryResolver, systemHistoryResolver, tierChangesResolver } from "./history.js";
 import { liquidationCurveResolver, shortfallsResolver, stressLibraryResolver, stressResolver } from "./stress.js";
@@ -38,10 +39,15 @@ export const resolvers = {
     systemHistory: systemHistoryResolver,
     asOf: asOfResolver,
     bookStats: bookStatsResolver,
+    exposure: exposureResolver,
+    badDebt: badDebtResolver,
+    aaveEndangered: aaveEndangeredResolver,
   },
   Subscription: subscriptionResolvers,
   Account: Object.fromEntries(ACCOUNT_LAZY_FIELDS.map((field) => [field, lazyField(field)])),
   AccountSummary: { report: reportResolver },
   EndangeredAccount: { report: reportResolver, seizable: seizableResolver },
-  ScenarioResult: { shortfalls: shortfallsResolver },
+  ScenarioResult: { shortfalls: shortfallsResolver, domains: scenarioDomainsResolver },
+  DomainStress: { shortfalls: shortfallsResolver },
+  System: { badDebt: badDebtResolver },
 };

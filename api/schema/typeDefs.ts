@@ -292,6 +292,8 @@ type System {
   volatilityAsOf: Int
   "what the action is decided against"
   thresholds: ActionThresholds
+  "bad debt per margin domain (vault and Aave markets), per chain and in total"
+  badDebt: BadDebt!
   asOf: AsOf!
 }
 
@@ -341,6 +343,8 @@ type ScenarioResult {
   liquidatedVolumeUsd: Decimal!
   "largest first"
   shortfalls(first: Int = 10): [Shortfall!]!
+  "the Aave markets under the same shocks, by Aave's rule; empty without Aave markets"
+  domains: [DomainStress!]!
   asOf: AsOf!
 }
 
@@ -368,6 +372,185 @@ type LiquidationCurve {
   steps: Int!
   points: [LiquidationCurvePoint!]!
   asOf: AsOf!
+}
+
+enum Protocol {
+  "the project's own cross-chain vault (one pool over every chain)"
+  MARGIN_VAULT
+  "an Aave v3 market (one chain's cross-margin pool)"
+  AAVE_V3
+}
+
+"""A margin domain: accounts' items that back each other. The vault's pool spans chains; an Aave v3 market is one chain's pool."""
+type MarginDomain {
+  "'vault', or 'aaveV3:<chainId>:<Pool>'"
+  id: String!
+  protocol: Protocol!
+  chainIds: [Int!]!
+  "the Aave Pool; null for the vault"
+  pool: String
+  "accounts with a position"
+  accounts: Int!
+  collateralUsd: Decimal!
+  debtUsd: Decimal!
+  "Σ per account of what no collateral in this domain covers, max(0, debt − collateral); the vault's is D0"
+  badDebtUsd: Decimal!
+  "xmargin's tiers (for Aave: the risk-adjusted view's, not the protocol's)"
+  accountsPerTier: TierCounts!
+  "the block this domain's rows were read at; null for the vault (its chains are in asOf)"
+  blockNumber: BigInt
+  blockTimestamp: Int
+}
+
+type ChainBadDebt {
+  chainId: Int!
+  name: String
+  "Σ bad debt of the single-chain domains (Aave markets) on this chain"
+  badDebtUsd: Decimal!
+}
+
+type DomainProblem {
+  domainId: String!
+  address: String
+  message: String!
+}
+
+"""Bad debt per domain, per chain and in total: an account's surplus in one domain never covers its deficit in another."""
+type BadDebt {
+  totalUsd: Decimal!
+  "the vault's, which spans chains (not attributable to one)"
+  crossChainUsd: Decimal!
+  perChain: [ChainBadDebt!]!
+  domains: [MarginDomain!]!
+  "accounts or reserves that could not be evaluated, and why"
+  problems: [DomainProblem!]!
+  asOf: AsOf!
+}
+
+"""The liquidationCall Aave's rule allows now that gives the liquidator the most (amounts in the assets' smallest units)."""
+type AaveLiquidation {
+  collateralAsset: String!
+  debtAsset: String!
+  "pass as debtToCover (close factor applied; less when the collateral does not suffice)"
+  debtToCoverRaw: BigInt!
+  "what the liquidator receives (bonus included, protocol fee excluded)"
+  collateralToLiquidatorRaw: BigInt!
+  protocolFeeRaw: BigInt!
+  liquidationBonusBps: Int!
+  "collateral received − debt repaid, in base currency units"
+  liquidatorProfitBase: BigInt!
+  "Aave's health factor after the call; null without debt left"
+  healthFactorAfter: Decimal
+}
+
+"""Aave v3's own rule for one account, exact: Pool.getUserAccountData's numbers (base currency units: 1e8 = 1 USD on USD markets)."""
+type AaveRule {
+  "18 decimals, exact; null without debt (the contract answers uint256 max)"
+  healthFactor: Decimal
+  totalCollateralBase: BigInt!
+  totalDebtBase: BigInt!
+  availableBorrowsBase: BigInt!
+  currentLiquidationThresholdBps: Int!
+  ltvBps: Int!
+  "health factor below 1"
+  liquidatable: Boolean!
+  "5000 (50%), or 10000 below health factor 0.95; null when not liquidatable"
+  closeFactorBps: Int
+  "max(0, totalDebtBase − totalCollateralBase)"
+  badDebtBase: BigInt!
+  bestLiquidation: AaveLiquidation
+}
+
+type AaveItem {
+  kind: ItemKind!
+  asset: String!
+  "the risk asset its volatility comes from"
+  symbol: String!
+  amountRaw: BigInt!
+  decimals: Int!
+  "at the Aave oracle's price, no haircut"
+  valueUsd: Decimal!
+  "liquidation threshold (collateral), 1 for debt"
+  cfMaintenance: Decimal!
+  "LTV (collateral), 1 for debt"
+  cfInitial: Decimal!
+  haircut: Decimal!
+  haircutInitial: Decimal!
+  maintenanceValueUsd: Decimal!
+  initialValueUsd: Decimal!
+  zeroedByStaleness: Boolean!
+}
+
+"""One account in one Aave v3 market: the protocol's rule (exact) and xmargin's risk-adjusted view (same-chain horizon) side by side."""
+type AaveAccount {
+  address: String!
+  domainId: String!
+  chainId: Int!
+  pool: String!
+  "the indexed block the rule is computed at"
+  blockNumber: BigInt
+  rule: AaveRule!
+  "xmargin's view: tier, health factor CM/DM and the rest, in USD"
+  tier: Tier!
+  healthFactor: Decimal
+  maintenanceHealthUsd: Decimal!
+  initialHealthUsd: Decimal!
+  equityUsd: Decimal!
+  collateralValueUsd: Decimal!
+  debtValueUsd: Decimal!
+  "the rule's bad debt in USD"
+  badDebtUsd: Decimal!
+  "finality + measured data lag of this chain (no messaging)"
+  latency: Latency!
+  degraded: Boolean!
+  degradedReasons: [DegradedReason!]!
+  items: [AaveItem!]!
+  "collateral prices (USD) at which the view's maintenance health reaches 0, others fixed"
+  liquidationPrices: [LiquidationPrice!]!
+}
+
+type DomainExposure {
+  domainId: String!
+  protocol: Protocol!
+  chainIds: [Int!]!
+  collateralUsd: Decimal!
+  debtUsd: Decimal!
+  badDebtUsd: Decimal!
+  tier: Tier!
+}
+
+"""One address in every margin domain it is in, and the sums (a surplus in one domain does not reduce bad debt in another)."""
+type Exposure {
+  address: String!
+  domains: [DomainExposure!]!
+  collateralUsd: Decimal!
+  debtUsd: Decimal!
+  netUsd: Decimal!
+  badDebtUsd: Decimal!
+  "the worst tier of any domain; SAFE when in none"
+  worstTier: Tier!
+  "the vault report; null when the address is not in the vault"
+  vault: Account
+  aave: [AaveAccount!]!
+  asOf: AsOf!
+}
+
+type AaveEndangeredList {
+  maxHealthFactor: Decimal!
+  "lowest Aave health factor first"
+  nodes: [AaveAccount!]!
+  asOf: AsOf!
+}
+
+"""One Aave market under a scenario: the cascade by Aave's rule (close factor, bonus, protocol fee)."""
+type DomainStress {
+  domainId: String!
+  chainId: Int!
+  deficiencyBeforeUsd: Decimal!
+  deficiencyUsd: Decimal!
+  liquidationCalls: Int!
+  debtRepaidUsd: Decimal!
+  shortfalls(first: Int = 10): [Shortfall!]!
 }
 
 type TierChange {
@@ -429,6 +612,12 @@ type Query {
   systemHistory(from: Int!, to: Int!, bucketSeconds: Int!): [SystemHistoryPoint!]!
   asOf: AsOf!
   bookStats: BookStats!
+  "One address in every margin domain (the vault and each Aave market), each with its own rule and xmargin's view."
+  exposure(address: String!): Exposure!
+  "Every margin domain with its totals and bad debt."
+  badDebt: BadDebt!
+  "Aave accounts whose Aave health factor is below maxHealthFactor (default 1: liquidatable now), lowest first, with the liquidationCall the rule allows."
+  aaveEndangered(maxHealthFactor: Decimal = "1", first: Int = 50): AaveEndangeredList!
 }
 
 type EndangeredChange {
