@@ -38,6 +38,13 @@ export interface AaveDriver {
   setup(): Promise<void>;
   /** One action of one account; resolves when it is mined (or reverted). */
   step(rng: Rng): Promise<AaveAction>;
+  /**
+   * Leverage one account to the edge: a large WETH supply as collateral, then USDC borrowed up to
+   * 95% of what it may borrow (HF ≈ 1.05–1.1), so a −35% crash leaves it liquidatable; a liquidity
+   * provider of the driver (not in `accounts`) supplies the USDC lent. Resolves true when the
+   * borrow was mined.
+   */
+  leverUp(user: Address): Promise<boolean>;
   readonly stats: AaveDriverStats;
 }
 
@@ -162,5 +169,26 @@ export function createAaveDriver(opts: AaveDriverOptions): AaveDriver {
     return action;
   }
 
-  return { accounts, setup, step, stats };
+  async function leverUp(user: Address): Promise<boolean> {
+    await setup();
+    const weth = market.reserves.find((r) => r.symbol === "WETH");
+    const usdc = market.reserves.find((r) => r.symbol === "USDC");
+    if (!weth || !usdc) throw new Error("leverUp needs the devnet's WETH and USDC reserves");
+    // the pool must hold the USDC to lend: a liquidity provider of this driver supplies it first
+    const lp = aaveAccountAddress(opts.seed, 1_000_000);
+    await rpcBatchStrict(rpcUrl, [
+      { method: "anvil_setBalance", params: [lp, GAS_BALANCE_WEI] },
+      { method: "anvil_setStorageAt", params: [usdc.underlying, mappingSlot(lp, TOKEN_BALANCE_SLOT), word(unitsForUsd(usdc, 2n * MINT_USD))] },
+      { method: "anvil_setStorageAt", params: [usdc.underlying, mappingSlot(market.pool, mappingSlot(lp, TOKEN_ALLOWANCE_SLOT)), word(MAX_UINT256)] },
+      { method: "anvil_setStorageAt", params: [weth.underlying, mappingSlot(user, TOKEN_BALANCE_SLOT), word(unitsForUsd(weth, 2n * MINT_USD))] },
+    ]);
+    await poolCall(lp, "supply", [usdc.underlying, unitsForUsd(usdc, 2n * MINT_USD), lp, 0]);
+    await poolCall(user, "supply", [weth.underlying, unitsForUsd(weth, 1_500_000n), user, 0]);
+    await poolCall(user, "setUserUseReserveAsCollateral", [weth.underlying, true]);
+    const { availableBase } = await accountData(user);
+    const usd = (availableBase * 95n) / 100n / 100_000_000n;
+    return usd > 0n && (await poolCall(user, "borrow", [usdc.underlying, unitsForUsd(usdc, usd), 2, 0, user]));
+  }
+
+  return { accounts, setup, step, leverUp, stats };
 }

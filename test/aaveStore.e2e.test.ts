@@ -10,17 +10,17 @@
  */
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
-import { createPublicClient, http, type Address } from "viem";
+import { createPublicClient, http, parseUnits, type Address } from "viem";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAaveDriver, type AaveDriver } from "../devnet/aaveDriver.js";
+import { startAaveLiquidator } from "../devnet/aaveLiquidator.js";
 import { startPonder } from "../devnet/ponderProcess.js";
 import { createRng } from "../devnet/random.js";
 import { createSimulator } from "../devnet/simulator.js";
-import { aaveATokenAbi, aavePoolAbi, aaveVariableDebtTokenAbi } from "../protocols/aaveV3/abis.js";
+import { aavePoolAbi } from "../protocols/aaveV3/abis.js";
 import { AAVE_DEVNET_TREASURY } from "../protocols/aaveV3/deploy.js";
-import { accountData, scaledBalanceOf } from "../protocols/aaveV3/ledger.js";
-import { accountDataPair } from "../protocols/aaveV3/testing.js";
 import { readAaveMarkets, type AaveStoreMarket } from "../protocols/aaveV3/storeReader.js";
+import { compareAaveMarket } from "./harness/aaveCompare.js";
 import { Cleanup, uniqueSchema } from "./harness/cleanup.js";
 import { withDevnet, type DevnetFixture } from "./harness/devnet.js";
 import { freePort } from "./harness/ports.js";
@@ -32,6 +32,42 @@ let devnet: DevnetFixture;
 const drivers = new Map<string, AaveDriver>();
 const stores: { label: string; markets: AaveStoreMarket[] }[] = [];
 let liquidatableAfterCrash = 0;
+let aaveLiquidations = 0;
+/** what the live API answered for every Aave user once it had read the head block */
+const apiAnswers: { chainId: number; user: Address; blockNumber: bigint; rule: ApiRule | null }[] = [];
+let apiBadDebt: { perChain: { chainId: number; badDebtUsd: string }[]; domains: { id: string; protocol: string; chainIds: number[]; badDebtUsd: string; blockNumber: string | null }[] } | null = null;
+
+interface ApiRule {
+  healthFactor: string | null;
+  totalCollateralBase: string;
+  totalDebtBase: string;
+  availableBorrowsBase: string;
+  currentLiquidationThresholdBps: number;
+  ltvBps: number;
+  liquidatable: boolean;
+}
+
+async function gql<T>(url: string, query: string, variables: Record<string, unknown> = {}): Promise<T> {
+  const res = await fetch(`${url}/graphql`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const body = (await res.json()) as { data?: T; errors?: unknown[] };
+  if (!body.data || body.errors) throw new Error(`GraphQL ${res.status}: ${JSON.stringify(body.errors)}`);
+  return body.data;
+}
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null>): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  while (Date.now() < end) {
+    try {
+      const v = await probe();
+      if (v !== null) return v;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+}
 
 beforeAll(async () => {
   const pg = cleanup.add(await startPostgres(), (p) => p.stop(), "postgres");
@@ -52,6 +88,8 @@ beforeAll(async () => {
       for (let s = 0; s < 40; s++) await driver.step(chainRng);
     }),
   );
+  // One account per chain levered to the edge, so the crash below leaves it liquidatable.
+  for (const c of devnet.deployment.chains) expect(await drivers.get(c.name)!.leverUp(drivers.get(c.name)!.accounts[0]!), `leverUp on ${c.name}`).toBe(true);
   // The simulator's crash path: every risky asset's feed −35% on every chain (Aave reads the same feeds).
   const sim = createSimulator({ chains: devnet.chains, deployment: devnet.deployment, seed: 3, accounts: 4 });
   await sim.crash({ pct: 0.35 });
@@ -62,6 +100,15 @@ beforeAll(async () => {
       if (debt > 0n && hf < 10n ** 18n) liquidatableAfterCrash++;
     }
   }
+  // The reference Aave liquidator acts on the live API's list (Aave's rule: close factor, bonus).
+  if (liquidatableAfterCrash > 0) {
+    const liquidator = await startAaveLiquidator({ apiUrl: livePonder.url, deployment: devnet.deployment, intervalMs: 0 });
+    try {
+      await until("the Aave liquidator's first mined liquidationCall", 120_000, async () => ((aaveLiquidations += await liquidator.round()) > 0 ? aaveLiquidations : null));
+    } finally {
+      await liquidator.stop();
+    }
+  }
   await Promise.all(
     devnet.deployment.chains.map(async (c) => {
       const chainRng = rng.fork(`${c.name}-after`);
@@ -70,6 +117,27 @@ beforeAll(async () => {
   );
 
   await livePonder.waitCaughtUp(devnet.caughtUp, 240_000);
+  // The API's Aave domains, once they have read each chain's head block (the chains are quiet now).
+  const heads = new Map(await Promise.all(devnet.deployment.chains.map(async (c) => [c.chainId, await createPublicClient({ transport: http(c.rpcUrl) }).getBlockNumber()] as const)));
+  apiBadDebt = await until("the API's Aave domains at the head blocks", 60_000, async () => {
+    const d = await gql<{ badDebt: NonNullable<typeof apiBadDebt> }>(
+      livePonder.url,
+      "{ badDebt { perChain { chainId badDebtUsd } domains { id protocol chainIds badDebtUsd blockNumber } } }",
+    );
+    const aave = d.badDebt.domains.filter((x) => x.protocol === "AAVE_V3");
+    return aave.length === heads.size && aave.every((x) => x.blockNumber !== null && BigInt(x.blockNumber) === heads.get(x.chainIds[0]!)) ? d.badDebt : null;
+  });
+  for (const c of devnet.deployment.chains) {
+    for (const user of [...drivers.get(c.name)!.accounts, AAVE_DEVNET_TREASURY]) {
+      const e = await gql<{ exposure: { aave: { chainId: number; blockNumber: string; rule: ApiRule }[] } }>(
+        livePonder.url,
+        "query($a: String!) { exposure(address: $a) { aave { chainId blockNumber rule { healthFactor totalCollateralBase totalDebtBase availableBorrowsBase currentLiquidationThresholdBps ltvBps liquidatable } } } }",
+        { a: user },
+      );
+      const mine = e.exposure.aave.find((x) => x.chainId === c.chainId);
+      apiAnswers.push({ chainId: c.chainId, user, blockNumber: mine ? BigInt(mine.blockNumber) : heads.get(c.chainId)!, rule: mine?.rule ?? null });
+    }
+  }
   const pgModule = await import("pg");
   const pool = new pgModule.default.Pool({ connectionString: pgUrl, max: 2 });
   try {
@@ -103,54 +171,65 @@ describe("Aave v3 store equals the chain", () => {
     }
     expect(stores.map((s) => s.label)).toEqual(["postgres (live)", "pglite (backfill)"]);
     for (const { markets } of stores) expect(markets.map((m) => [m.chainId, m.pool])).toEqual(devnet.deployment.chains.map((c) => [c.chainId, c.aaveV3!.pool]));
-    console.log(`aave store e2e: ${[...drivers].map(([n, d]) => `${n} ${d.stats.sent} sent / ${d.stats.failed} reverted`).join(", ")}; ${liquidatableAfterCrash} accounts below HF 1 after the crash`);
+    console.log(`aave store e2e: ${[...drivers].map(([n, d]) => `${n} ${d.stats.sent} sent / ${d.stats.failed} reverted`).join(", ")}; ${liquidatableAfterCrash} accounts below HF 1 after the crash, ${aaveLiquidations} liquidated by the reference liquidator`);
+    // the crash must give the liquidator work, or the liquidation path is not exercised
+    expect(liquidatableAfterCrash).toBeGreaterThan(0);
+    expect(aaveLiquidations).toBeGreaterThan(0);
+  });
+
+  it("the live API's Aave rule per account equals Pool.getUserAccountData at the block it is stamped with; bad debt sums per chain", async () => {
+    expect(apiAnswers).toHaveLength(devnet.deployment.chains.length * 7);
+    let withPosition = 0;
+    for (const a of apiAnswers) {
+      const c = devnet.deployment.chains.find((x) => x.chainId === a.chainId)!;
+      const client = createPublicClient({ transport: http(c.rpcUrl) });
+      const [coll, debt, avail, lt, ltv, hf] = await client.readContract({ blockNumber: a.blockNumber, address: c.aaveV3!.pool, abi: aavePoolAbi, functionName: "getUserAccountData", args: [a.user] });
+      const theirs = {
+        user: a.user,
+        healthFactor: debt === 0n ? null : hf,
+        totalCollateralBase: coll,
+        totalDebtBase: debt,
+        availableBorrowsBase: avail,
+        currentLiquidationThresholdBps: lt,
+        ltvBps: ltv,
+        liquidatable: debt > 0n && hf < 10n ** 18n,
+      };
+      if (a.rule === null) {
+        // the API lists an account only with a position: then the chain shows none either
+        expect({ user: a.user, coll, debt }).toEqual({ user: a.user, coll: 0n, debt: 0n });
+        continue;
+      }
+      withPosition++;
+      const r = a.rule;
+      const mine = {
+        user: a.user,
+        healthFactor: r.healthFactor === null ? null : parseUnits(r.healthFactor, 18),
+        totalCollateralBase: BigInt(r.totalCollateralBase),
+        totalDebtBase: BigInt(r.totalDebtBase),
+        availableBorrowsBase: BigInt(r.availableBorrowsBase),
+        currentLiquidationThresholdBps: BigInt(r.currentLiquidationThresholdBps),
+        ltvBps: BigInt(r.ltvBps),
+        liquidatable: r.liquidatable,
+      };
+      expect(mine).toEqual(theirs);
+    }
+    expect(withPosition).toBeGreaterThan(devnet.deployment.chains.length * 3);
+    const domains = apiBadDebt!.domains.filter((d) => d.id !== "vault");
+    for (const p of apiBadDebt!.perChain) {
+      const ids = domains.filter((d) => d.id.startsWith(`aaveV3:${p.chainId}:`));
+      expect(ids.reduce((sum, d) => sum + Number(d.badDebtUsd), 0)).toBeCloseTo(Number(p.badDebtUsd), 9);
+    }
   });
 
   it.each(["postgres (live)", "pglite (backfill)"])("%s: every account's getUserAccountData, every reserve's indexes and every scaled balance, exactly, at the head block", async (label) => {
     const markets = stores.find((s) => s.label === label)!.markets;
     let compared = 0;
     for (const c of devnet.deployment.chains) {
-      const m = markets.find((x) => x.chainId === c.chainId)!;
-      const client = createPublicClient({ transport: http(c.rpcUrl) });
-      const head = await client.getBlock({ blockTag: "latest" });
-      const at = { blockNumber: head.number } as const;
-      const users: Address[] = [...drivers.get(c.name)!.accounts, AAVE_DEVNET_TREASURY];
-      expect(m.state.reserves.size).toBe(3);
-      for (const r of c.aaveV3!.reserves) {
-        const data = await client.readContract({ ...at, address: c.aaveV3!.pool, abi: aavePoolAbi, functionName: "getReserveData", args: [r.underlying] });
-        const idx = m.state.reserves.get(r.underlying)!.indexes;
-        expect({ label, chain: c.name, reserve: r.symbol, stored: idx && [idx.liquidityIndexRay, idx.variableBorrowIndexRay, idx.liquidityRateRay, idx.variableBorrowRateRay, idx.lastUpdateTimestamp] }).toEqual({
-          label,
-          chain: c.name,
-          reserve: r.symbol,
-          stored: [data.liquidityIndex, data.variableBorrowIndex, data.currentLiquidityRate, data.currentVariableBorrowRate, BigInt(data.lastUpdateTimestamp)],
-        });
-        for (const u of users) {
-          const [a, d] = await Promise.all([
-            client.readContract({ ...at, address: r.aToken, abi: aaveATokenAbi, functionName: "scaledBalanceOf", args: [u] }),
-            client.readContract({ ...at, address: r.variableDebtToken, abi: aaveVariableDebtTokenAbi, functionName: "scaledBalanceOf", args: [u] }),
-          ]);
-          expect({ chain: c.name, reserve: r.symbol, user: u, a: scaledBalanceOf(m.state, r.aToken, u), d: scaledBalanceOf(m.state, r.variableDebtToken, u) }).toEqual({
-            chain: c.name,
-            reserve: r.symbol,
-            user: u,
-            a,
-            d,
-          });
-        }
-      }
-      for (const u of users) {
-        const onChain = await client.readContract({
-          ...at,
-          address: c.aaveV3!.pool,
-          abi: aavePoolAbi,
-          functionName: "getUserAccountData",
-          args: [u],
-        });
-        const { mine, theirs } = accountDataPair({ chain: c.name, user: u }, accountData(m.state, u, head.timestamp), onChain);
-        expect(mine).toEqual(theirs);
-        compared++;
-      }
+      const m = markets.find((x) => x.chainId === c.chainId);
+      expect(m?.state.reserves.size).toBe(3);
+      const result = await compareAaveMarket(c, m, [...drivers.get(c.name)!.accounts, AAVE_DEVNET_TREASURY]);
+      expect({ label, chain: c.name, differences: result.differences }).toEqual({ label, chain: c.name, differences: [] });
+      compared += result.compared;
     }
     expect(compared).toBe(devnet.deployment.chains.length * 7);
   });
