@@ -28,6 +28,7 @@ import { createSimulator, type Simulator } from "./simulator.js";
 import { createAaveDriver } from "./aaveDriver.js";
 import { createRng } from "./random.js";
 import { startLiquidator, type Liquidator } from "./liquidator.js";
+import { startAaveLiquidator, type AaveLiquidator } from "./aaveLiquidator.js";
 import { startReaper } from "./reaper.js";
 import { createNonceScope } from "./txSender.js";
 
@@ -57,9 +58,18 @@ export function sumMetric(text: string, name: string): number {
   return total;
 }
 
-const SYSTEM_QUERY = "{ system { accountsPerTier { safe marginCall liquidatable insolvent } action deficiencyUsd } }";
+const SYSTEM_QUERY =
+  "{ system { accountsPerTier { safe marginCall liquidatable insolvent } action deficiencyUsd } badDebt { domains { protocol accounts badDebtUsd } } aaveEndangered(first: 500) { nodes { address } } }";
 
-/** One-line risk summary from the API (`safe 250 / call 30 / liq 5 / insolvent 1, deficiency $12,345, action NONE`), or why not. */
+const usd = (text: string): string => {
+  const n = Number(text);
+  return `$${Number.isFinite(n) ? Math.round(n).toLocaleString("en-US") : text}`;
+};
+
+/**
+ * One-line risk summary from the API (`tiers safe 250 / call 30 / liq 5 / insolvent 1, deficiency
+ * $12,345, action NORMAL | aave 18 accounts, 2 liquidatable, bad debt $0`), or why not.
+ */
 export async function systemSummary(apiUrl: string): Promise<string> {
   try {
     const res = await fetch(`${apiUrl}/graphql`, {
@@ -69,14 +79,21 @@ export async function systemSummary(apiUrl: string): Promise<string> {
       signal: AbortSignal.timeout(3000),
     });
     const body = (await res.json()) as {
-      data?: { system?: { accountsPerTier: { safe: number; marginCall: number; liquidatable: number; insolvent: number }; action: string; deficiencyUsd: string } };
+      data?: {
+        system?: { accountsPerTier: { safe: number; marginCall: number; liquidatable: number; insolvent: number }; action: string; deficiencyUsd: string };
+        badDebt?: { domains: { protocol: string; accounts: number; badDebtUsd: string }[] };
+        aaveEndangered?: { nodes: unknown[] };
+      };
       errors?: { message: string; extensions?: { code?: string } }[];
     };
     const sys = body.data?.system;
     if (!sys) return `API: ${body.errors?.map((e) => e.extensions?.code ?? e.message).join(", ") ?? `HTTP ${res.status}`}`;
     const t = sys.accountsPerTier;
-    const deficiency = Number(sys.deficiencyUsd);
-    return `tiers safe ${t.safe} / call ${t.marginCall} / liq ${t.liquidatable} / insolvent ${t.insolvent}, deficiency $${Number.isFinite(deficiency) ? Math.round(deficiency).toLocaleString("en-US") : sys.deficiencyUsd}, action ${sys.action}`;
+    const vault = `tiers safe ${t.safe} / call ${t.marginCall} / liq ${t.liquidatable} / insolvent ${t.insolvent}, deficiency ${usd(sys.deficiencyUsd)}, action ${sys.action}`;
+    const aave = body.data?.badDebt?.domains.filter((d) => d.protocol === "AAVE_V3") ?? [];
+    if (aave.length === 0) return vault;
+    const bad = aave.reduce((sum, d) => sum + Number(d.badDebtUsd), 0);
+    return `${vault} | aave ${aave.reduce((n, d) => n + d.accounts, 0)} accounts on ${aave.length} markets, ${body.data?.aaveEndangered?.nodes.length ?? 0} below HF 1, bad debt ${usd(String(bad))}`;
   } catch (e) {
     return `API: ${e instanceof Error ? e.message : String(e)}`;
   }
@@ -104,6 +121,7 @@ async function main(): Promise<void> {
   let chains: RunningChain[] = [];
   let ponder: PonderProcess | undefined;
   let liquidator: Liquidator | undefined;
+  let aaveLiquidator: AaveLiquidator | undefined;
   const controller = new AbortController();
   const timers: NodeJS.Timeout[] = [];
   let stopping: Promise<void> | undefined;
@@ -112,7 +130,7 @@ async function main(): Promise<void> {
       console.log(`\nstopping (${reason})…`);
       controller.abort();
       for (const t of timers) clearInterval(t);
-      await Promise.all([liquidator?.stop().catch(() => undefined), ponder?.stop().catch(() => undefined)]);
+      await Promise.all([liquidator?.stop().catch(() => undefined), aaveLiquidator?.stop().catch(() => undefined), ponder?.stop().catch(() => undefined)]);
       await stopChains(chains);
       console.log("stopped: ponder, chains" + (liquidator ? ", liquidator" : "") + (runSimulator ? ", simulator" : ""));
     })();
@@ -237,6 +255,7 @@ async function main(): Promise<void> {
         nonceScopes,
         log: (m) => console.log(`[liquidator] ${m}`),
       });
+      aaveLiquidator = await startAaveLiquidator({ apiUrl: ponder.url, deployment, log: (m) => console.log(`[liquidator] ${m}`) });
     }
 
     // progress: per chain indexed block vs head, events/s from Ponder's metrics
@@ -267,6 +286,7 @@ async function main(): Promise<void> {
         if (liquidator) {
           const ls = liquidator.stats();
           liqPart = ` | liquidations ${ls.liquidations}${ls.insurancePaidUsd >= 0.5 ? ` (insurance paid $${Math.round(ls.insurancePaidUsd).toLocaleString("en-US")})` : ""}`;
+          if (aaveLiquidator) liqPart += `, aave ${aaveLiquidator.stats().liquidations}`;
         }
         console.log(`indexed ${parts.join("  ")} | ${events} events (${rate.toFixed(0)}/s)${simPart}${liqPart} | ${risk}`);
       } catch (e) {

@@ -152,6 +152,11 @@ describe("dashboard in headless Chromium against devnet + Ponder + risk API", ()
     expect(await page.locator("#library tbody tr").count()).toBeGreaterThan(5);
     expect(await page.locator("#chains tbody tr").count()).toBe(3);
     expect(await page.locator("#action-why").innerText()).toMatch(/^Why (NORMAL|RAISE_MARGINS|REDUCE_MAX_LEVERAGE|HALT): \S/);
+    // the margin-domain table: this devnet has the vault only, with every account of the book
+    const sys = (await page.evaluate(() => (window as unknown as { __xmargin: { lastSystem: { accountsPerTier: Record<string, number> } } }).__xmargin.lastSystem)).accountsPerTier;
+    const vaultRow = page.locator('#domains tr[data-domain="vault"] td');
+    expect(await vaultRow.nth(2).innerText()).toBe(String(Object.values(sys).reduce((a, b) => a + b, 0)));
+    expect(await page.locator("#bad-debt-total").innerText()).toMatch(/^Bad debt in total \$/);
   });
 
   test("behavior: a price crash arrives live over SSE without a reload", { timeout: 180_000 }, async () => {

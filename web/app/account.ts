@@ -46,6 +46,7 @@ export function renderAccount(root: HTMLElement, address: string): void {
     el("section", {}, el("h2", {}, "Per chain"), el("div", { id: "account-chains" })),
     el("section", {}, el("h2", {}, "Liquidation prices"), el("p", { class: "muted" }, "The mark of each asset (others fixed) at which maintenance health reaches 0."), el("div", { id: "liq-prices" })),
     el("section", {}, el("h2", {}, "History"), el("div", { id: "chart-account" })),
+    el("section", {}, el("h2", {}, "Aave v3 markets"), el("p", { class: "muted" }, "Aave's own rule (exact, as getUserAccountData) beside xmargin's risk-adjusted view of the same account."), el("div", { id: "account-aave" })),
   );
   const chart = lineChart(byId("chart-account"), "accountHistory", {
     title: "Maintenance health and equity (USD); health factor",
@@ -59,7 +60,7 @@ export function renderAccount(root: HTMLElement, address: string): void {
 
   const show = (a: AccountView | null) => {
     if (a === null) {
-      byId("cards").replaceChildren(el("p", { class: "bad" }, "The store has never seen this account."));
+      byId("cards").replaceChildren(el("p", { class: "muted" }, "Not in the vault (its Aave markets, if any, are below)."));
       return;
     }
     state.accountUpdates++;
@@ -130,4 +131,47 @@ export function renderAccount(root: HTMLElement, address: string): void {
   };
   void loadHistory();
   setInterval(loadHistory, 15_000);
+
+  const loadAave = async () => {
+    try {
+      const d = await gql<{ exposure: { aave: AaveView[] } }>(
+        `query($a: String!) { exposure(address: $a) { aave { chainId blockNumber tier healthFactor equityUsd degraded rule { healthFactor totalCollateralBase totalDebtBase liquidatable closeFactorBps }
+          items { kind symbol valueUsd haircut maintenanceValueUsd } } } }`,
+        { a: address },
+      );
+      state.aaveMarkets = d.exposure.aave.length;
+      const base = (x: string) => usd(String(Number(x) / 1e8));
+      const markets = d.exposure.aave.map((m) =>
+        el(
+          "div",
+          { class: "aave-market", "data-chain": String(m.chainId) },
+          el("h3", {}, `chain ${m.chainId} · block ${m.blockNumber ?? "—"}`),
+          table(
+            ["", "health factor", "collateral", "debt", "liquidatable", "tier"],
+            [
+              el("tr", {}, el("td", {}, "Aave's rule"), el("td", { class: "num aave-hf" }, ratio(m.rule.healthFactor)), el("td", { class: "num" }, base(m.rule.totalCollateralBase)), el("td", { class: "num" }, base(m.rule.totalDebtBase)), el("td", {}, m.rule.liquidatable ? `yes (close factor ${(m.rule.closeFactorBps ?? 0) / 100}%)` : "no"), el("td", {}, "")),
+              el("tr", {}, el("td", {}, "xmargin's view"), el("td", { class: "num" }, ratio(m.healthFactor)), el("td", {}, ""), el("td", {}, ""), el("td", {}, m.degraded ? "degraded" : ""), el("td", {}, m.tier)),
+            ],
+          ),
+          table(["kind", "asset", "value", "haircut", "maintenance value"], m.items.map((i) => el("tr", {}, el("td", {}, i.kind.toLowerCase()), el("td", {}, i.symbol), el("td", { class: "num" }, usd(i.valueUsd)), el("td", { class: "num" }, `${(Number(i.haircut) * 100).toFixed(2)}%`), el("td", { class: "num" }, usd(i.maintenanceValueUsd))))),
+        ),
+      );
+      byId("account-aave").replaceChildren(...(markets.length ? markets : [el("p", { class: "muted" }, "None.")]));
+    } catch (e) {
+      console.warn("exposure:", (e as Error).message);
+    }
+  };
+  void loadAave();
+  setInterval(loadAave, 5_000);
+}
+
+interface AaveView {
+  chainId: number;
+  blockNumber: string | null;
+  tier: string;
+  healthFactor: string | null;
+  equityUsd: string;
+  degraded: boolean;
+  rule: { healthFactor: string | null; totalCollateralBase: string; totalDebtBase: string; liquidatable: boolean; closeFactorBps: number | null };
+  items: { kind: string; symbol: string; valueUsd: string; haircut: string; maintenanceValueUsd: string }[];
 }

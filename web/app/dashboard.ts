@@ -9,7 +9,20 @@ const SYSTEM_FIELDS = `deficiencyUsd insuranceFundUsd coverageRatio cover1Usd co
   accountsPerTier { safe marginCall liquidatable insolvent }
   chains { chainId name blockNumber lagSeconds haircutLagSeconds stale maxDataLagSeconds exposureUsd }
   marks { asset priceUsd }
+  badDebt { totalUsd crossChainUsd perChain { chainId name badDebtUsd } domains { id protocol chainIds accounts collateralUsd debtUsd badDebtUsd blockNumber accountsPerTier { safe marginCall liquidatable insolvent } } problems { message } }
   asOf { now }`;
+
+interface DomainRow {
+  id: string;
+  protocol: string;
+  chainIds: number[];
+  accounts: number;
+  collateralUsd: string;
+  debtUsd: string;
+  badDebtUsd: string;
+  blockNumber: string | null;
+  accountsPerTier: { safe: number; marginCall: number; liquidatable: number; insolvent: number };
+}
 
 interface SystemNow {
   deficiencyUsd: string;
@@ -27,6 +40,7 @@ interface SystemNow {
   accountsPerTier: { safe: number; marginCall: number; liquidatable: number; insolvent: number };
   chains: { chainId: number; name: string; blockNumber: string; lagSeconds: number; haircutLagSeconds: number; stale: boolean; maxDataLagSeconds: number; exposureUsd: string | null }[];
   marks: { asset: string; priceUsd: string | null }[];
+  badDebt: { totalUsd: string; crossChainUsd: string; perChain: { chainId: number; name: string | null; badDebtUsd: string }[]; domains: DomainRow[]; problems: { message: string }[] };
   asOf: { now: number };
 }
 
@@ -67,7 +81,7 @@ export function actionReason(s: SystemNow): string {
 export function renderDashboard(root: HTMLElement): void {
   root.replaceChildren(
     el("header", {}, el("h1", {}, "xmargin risk"), el("span", { id: "live", class: "badge" }, "connecting…"), el("a", { href: "/graphql" }, "GraphiQL")),
-    el("section", { id: "now" }, el("h2", {}, "System now"), el("div", { id: "cards", class: "cards" }), el("p", { id: "action-why", class: "why" }), el("div", { id: "chains" })),
+    el("section", { id: "now" }, el("h2", {}, "System now"), el("div", { id: "cards", class: "cards" }), el("p", { id: "action-why", class: "why" }), el("div", { id: "chains" }), el("h3", {}, "Margin domains"), el("div", { id: "domains" })),
     el(
       "section",
       { id: "history" },
@@ -85,6 +99,7 @@ export function renderDashboard(root: HTMLElement): void {
       el("div", { id: "library" }),
     ),
     el("section", { id: "endangered" }, el("h2", {}, `Endangered accounts (health factor < ${ENDANGERED_HF}), live`), el("div", { id: "endangered-table" })),
+    el("section", { id: "aave-endangered" }, el("h2", {}, "Aave accounts liquidatable by Aave's rule (health factor < 1)"), el("div", { id: "aave-endangered-table" })),
   );
 
   const charts = {
@@ -223,6 +238,26 @@ export function renderDashboard(root: HTMLElement): void {
   void loadLibrary();
   setInterval(loadLibrary, 30_000);
 
+  // Aave accounts below health factor 1, with the liquidationCall the rule allows (polled).
+  const loadAave = async () => {
+    try {
+      const d = await gql<{ aaveEndangered: { nodes: { address: string; chainId: number; tier: string; rule: { healthFactor: string | null; closeFactorBps: number | null; totalCollateralBase: string; totalDebtBase: string; bestLiquidation: { debtToCoverRaw: string } | null } }[] } }>(
+        `{ aaveEndangered(first: 100) { nodes { address chainId tier rule { healthFactor closeFactorBps totalCollateralBase totalDebtBase bestLiquidation { debtToCoverRaw } } } } }`,
+      );
+      const nodes = d.aaveEndangered.nodes;
+      state.aaveEndangeredCount = nodes.length;
+      const base = (x: string) => usd(String(Number(x) / 1e8));
+      const rows = nodes.map((n) =>
+        el("tr", { "data-address": n.address }, el("td", {}, el("a", { href: `/account/${n.address}` }, short(n.address))), el("td", { class: "num" }, String(n.chainId)), el("td", { class: "num" }, ratio(n.rule.healthFactor)), el("td", {}, n.tier), el("td", { class: "num" }, base(n.rule.totalCollateralBase)), el("td", { class: "num" }, base(n.rule.totalDebtBase)), el("td", { class: "num" }, n.rule.closeFactorBps === null ? "—" : pct(String(n.rule.closeFactorBps / 10_000)))),
+      );
+      byId("aave-endangered-table").replaceChildren(el("p", { class: "muted" }, `${nodes.length} accounts`), table(["account", "chain", "Aave health factor", "xmargin tier", "collateral", "debt", "close factor"], rows));
+    } catch (e) {
+      console.warn("aaveEndangered:", (e as Error).message);
+    }
+  };
+  void loadAave();
+  setInterval(loadAave, 5_000);
+
   // Endangered accounts, live: entered/left events keep the set.
   const endangered = new Map<string, Endangered>();
   let sortKey: keyof Endangered = "healthFactor";
@@ -299,6 +334,26 @@ function renderCards(s: SystemNow): void {
     ),
   );
   byId("chains").replaceChildren(table(["chain", "block", "data lag", "haircut lag", "freshness", "exposure (collateral − debt)"], rows));
+  const names = new Map(s.chains.map((c) => [c.chainId, c.name]));
+  const domainRows = s.badDebt.domains.map((d) =>
+    el(
+      "tr",
+      { "data-domain": d.id, class: Number(d.badDebtUsd) > 0 ? "stale" : "" },
+      el("td", {}, d.protocol === "MARGIN_VAULT" ? "vault" : "Aave v3"),
+      el("td", {}, d.chainIds.map((id) => names.get(id) ?? String(id)).join(", ")),
+      el("td", { class: "num" }, String(d.accounts)),
+      el("td", { class: "num" }, usd(d.collateralUsd)),
+      el("td", { class: "num" }, usd(d.debtUsd)),
+      el("td", { class: "num" }, usd(d.badDebtUsd)),
+      el("td", {}, `${d.accountsPerTier.safe} · ${d.accountsPerTier.marginCall} · ${d.accountsPerTier.liquidatable} · ${d.accountsPerTier.insolvent}`),
+      el("td", { class: "num" }, d.blockNumber ?? "—"),
+    ),
+  );
+  const perChain = s.badDebt.perChain.map((c) => `${c.name ?? c.chainId} ${usd(c.badDebtUsd)}`).join(", ");
+  byId("domains").replaceChildren(
+    table(["protocol", "chains", "accounts", "collateral", "debt", "bad debt", "safe · call · liq · insolvent", "block read"], domainRows),
+    el("p", { class: "muted", id: "bad-debt-total" }, `Bad debt in total ${usd(s.badDebt.totalUsd)}: vault (cross-chain) ${usd(s.badDebt.crossChainUsd)}${perChain ? `; per chain ${perChain}` : ""}.${s.badDebt.problems.length ? ` Not evaluated: ${s.badDebt.problems.map((p) => p.message).join("; ")}` : ""}`),
+  );
 }
 
 export function table(headers: string[], rows: HTMLElement[]): HTMLTableElement {

@@ -11,6 +11,8 @@ export const state = {
   curveLoads: 0,
   endangeredEvents: 0,
   endangeredCount: 0,
+  aaveEndangeredCount: 0,
+  aaveMarkets: 0,
   accountUpdates: 0,
   account: null as null | Record<string, unknown>,
 };
