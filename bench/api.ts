@@ -9,10 +9,11 @@
  * reorg bookkeeping ignores them), and Ponder is started again on the same schema: its API process
  * loads the risk book over all of them. Rows are deterministic (seeded PRNG).
  *
- * Results: bench/results/api.json and bench/results/api.md. The load generator runs on the same
+ * Results: bench/results/api.json and bench/results/api.md (with BENCH_API_BROWSERS=5, the dashboard
+ * open in 5 headless Chromium pages during the runs: api-5browsers.json/.md). The load generator runs on the same
  * two cores as the server (and whatever else runs on the machine): numbers are for this machine.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import { createRequire } from "node:module";
 import path from "node:path";
@@ -27,6 +28,7 @@ import { withDevnet, type DevnetFixture } from "../test/harness/devnet.js";
 import { freePort } from "../test/harness/ports.js";
 import { startPostgres, type TestPostgres } from "../test/harness/postgres.js";
 import { apiGraphql } from "../test/harness/storeGraphql.js";
+import { chromium, type Browser } from "playwright-core";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 // autocannon ships no types; its result shape is used below (requests, latency, non2xx, errors, timeouts).
@@ -35,6 +37,9 @@ const ACCOUNTS = Number(process.env.BENCH_API_ACCOUNTS ?? 100_000);
 const DURATION_S = Number(process.env.BENCH_API_DURATION ?? 10);
 const PUSH_TICKS = Number(process.env.BENCH_API_TICKS ?? 40);
 const CONNECTIONS = [10, 100];
+/** Dashboards open during the load and push runs (headless Chromium, each page live over SSE). */
+const BROWSERS = Number(process.env.BENCH_API_BROWSERS ?? 0);
+const CHROMIUM = process.env.BENCH_API_CHROMIUM ?? "/usr/bin/chromium";
 /** Distinct prebuilt requests per load run (each with its own random address where one is used). */
 const LOAD_VARIANTS = 20_000; // more than one 10 s run sends, and more than the report cache (10k) holds
 
@@ -337,8 +342,10 @@ async function main(): Promise<void> {
   let ponder: PonderProcess | undefined;
   let pool: pg.Pool | undefined;
   let stopHeartbeat: (() => void) | undefined;
+  let browser: Browser | undefined;
   const teardown = async () => {
     stopHeartbeat?.();
+    await browser?.close().catch(() => undefined);
     await pool?.end().catch(() => undefined);
     await ponder?.stop().catch(() => undefined);
     await devnet?.stop().catch(() => undefined);
@@ -399,7 +406,18 @@ async function main(): Promise<void> {
       throw new Error(`Only ${endangered.endangeredAccounts.nodes.length} endangered accounts: the generated book should have ~11% below HF 1.1; the endangeredAccounts measurement would be meaningless.`);
     }
 
-    console.log("4/5 load (autocannon, same server)");
+    let dashboardUpdates: number[] = [];
+    if (BROWSERS > 0) {
+      console.log(`    opening the dashboard in ${BROWSERS} headless Chromium pages (${CHROMIUM})`);
+      browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"] });
+      const pages = await Promise.all(Array.from({ length: BROWSERS }, async () => (await browser!.newContext()).newPage()));
+      await Promise.all(pages.map((p) => p.goto(`${url}/`)));
+      await Promise.all(pages.map((p) => p.waitForFunction(() => ((window as unknown as { __xmargin?: { systemUpdates: number } }).__xmargin?.systemUpdates ?? 0) > 0, undefined, { timeout: 120_000 })));
+      dashboardUpdates = await Promise.all(pages.map((p) => p.evaluate(() => (window as unknown as { __xmargin: { systemUpdates: number } }).__xmargin.systemUpdates)));
+      console.log(`    every page shows the system live (updates so far ${dashboardUpdates.join(", ")})`);
+    }
+
+    console.log(`4/5 load (autocannon, same server${BROWSERS > 0 ? `, ${BROWSERS} dashboards open` : ""})`);
     const [l1] = devnet.deployment.chains;
     const rand = rng(7);
     const pick = () => generated.addresses[Math.floor(rand() * generated.addresses.length)]!;
@@ -433,7 +451,7 @@ async function main(): Promise<void> {
       runs.push(await load("/health", url, c, () => ({ method: "GET", path: "/health" })));
     }
 
-    console.log("5/5 push latency: price tx mined → SSE push (Ponder polling 100 ms, book polling 100 ms)");
+    console.log("5/5 push latency: price tx mined → SSE push (Ponder polling 100 ms, the book on each commit)");
     const push = await pushLatency(url, devnet, generated.addresses[0]!);
     console.log(`    p50 ${push.p50Ms} ms, p99 ${push.p99Ms} ms over ${push.received}/${push.ticks} ticks; book update p50 ${push.bookUpdateMs.p50} ms`);
 
@@ -445,7 +463,7 @@ async function main(): Promise<void> {
       accountVsStoreThroughputAt100: { value: Number(ratio100.toFixed(2)), target: ">= 3", met: ratio100 >= 3 },
       accountP99At10Ms: { value: at("account(address)", 10).latencyP99Ms, target: "<= 15", met: at("account(address)", 10).latencyP99Ms <= 15 },
       pushP50Ms: { value: push.p50Ms, target: "<= 250", met: push.p50Ms <= 250 },
-      pushP99Ms: { value: push.p99Ms, target: "<= 500", met: push.p99Ms <= 500 },
+      pushP99Ms: { value: push.p99Ms, target: "<= 150", met: push.p99Ms <= 150 },
     };
     const result = {
       date: new Date().toISOString(),
@@ -458,7 +476,7 @@ async function main(): Promise<void> {
         bookLoadSecondsAfterRestart: Number(bookLoadS.toFixed(1)),
         database: "Postgres 15 (harness, fsync off)",
         ponderPollingIntervalMs: 100,
-        bookPollIntervalMs: 100,
+        bookFollows: "each committed checkpoint pushed from the indexing thread (its own poll 1000 ms as a fallback)",
         durationSecondsPerRun: DURATION_S,
         nodeEnv: "production",
         bookTiming: {
@@ -467,6 +485,7 @@ async function main(): Promise<void> {
         },
         tiers: endangered.system.accountsPerTier,
         loadGenerator: "autocannon 8, in the bench process on the same machine",
+        dashboardsOpen: BROWSERS,
       },
       load: runs,
       push,
@@ -483,7 +502,9 @@ async function main(): Promise<void> {
 function writeResults(result: any): void {
   const dir = path.join(ROOT, "bench", "results");
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, "api.json"), `${JSON.stringify(result, null, 2)}\n`);
+  // a run with dashboards open is written beside the plain one (api-5browsers.md), not over it
+  const name = result.setup.dashboardsOpen > 0 ? `api-${result.setup.dashboardsOpen}browsers` : "api";
+  writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(result, null, 2)}\n`);
   const rows = result.load
     .map((r: LoadResult) => `| ${r.target} | ${r.connections} | ${r.requestsPerSecond} | ${r.latencyP50Ms} | ${r.latencyP99Ms} | ${r.non2xx} | ${r.errors + r.timeouts} |`)
     .join("\n");
@@ -493,7 +514,7 @@ function writeResults(result: any): void {
 
 ${result.date} — ${result.machine.cpus} cores (${result.machine.cpuModel}), ${result.machine.memoryGb} GB, Node ${result.machine.node}; load average at the end ${result.machine.loadAverage.map((x: number) => x.toFixed(1)).join(" / ")} (the machine is shared with other engineers' runs, and autocannon runs on the same cores as the server).
 
-**Setup.** ${result.setup.accounts} accounts (${result.setup.storeRowsInserted} rows) — ${result.setup.howAccountsGetInTheStore}; inserted in ${result.setup.insertSeconds} s; the risk book held them ${result.setup.bookLoadSecondsAfterRestart} s after Ponder's restart. ${result.setup.database}; Ponder polling ${result.setup.ponderPollingIntervalMs} ms, book polling ${result.setup.bookPollIntervalMs} ms; book timing ${JSON.stringify(result.setup.bookTiming)}; NODE_ENV=production; ${result.setup.durationSecondsPerRun} s per run. Tiers: ${JSON.stringify(result.setup.tiers)}.
+**Setup.** ${result.setup.accounts} accounts (${result.setup.storeRowsInserted} rows) — ${result.setup.howAccountsGetInTheStore}; inserted in ${result.setup.insertSeconds} s; the risk book held them ${result.setup.bookLoadSecondsAfterRestart} s after Ponder's restart. ${result.setup.database}; Ponder polling ${result.setup.ponderPollingIntervalMs} ms, the book follows ${result.setup.bookFollows}; book timing ${JSON.stringify(result.setup.bookTiming)}; NODE_ENV=production; ${result.setup.durationSecondsPerRun} s per run; ${result.setup.dashboardsOpen > 0 ? `**the dashboard open in ${result.setup.dashboardsOpen} headless Chromium pages** during the load and push runs (BENCH_API_BROWSERS=${result.setup.dashboardsOpen})` : "no dashboard open"}. Tiers: ${JSON.stringify(result.setup.tiers)}.
 
 \`account(address)\` runs cycle through 20,000 prebuilt requests (each connection through its own slice), each request for a random one of the ${result.setup.accounts} addresses (more than a run sends and than the book's 10k report cache holds, so requests evaluate the account with decimal.js); \`/store/graphql\` reads one collateral row by primary key for a random address (Ponder's built-in GraphQL, same process).
 
@@ -509,9 +530,13 @@ ${rows}
 | account ÷ store row throughput, 100 connections | ${t.accountVsStoreThroughputAt100.value}× | ≥ 3× | ${mark(t.accountVsStoreThroughputAt100)} |
 | account p99, 10 connections | ${t.accountP99At10Ms.value} ms | ≤ 15 ms | ${mark(t.accountP99At10Ms)} |
 | push p50 | ${t.pushP50Ms.value} ms | ≤ 250 ms | ${mark(t.pushP50Ms)} |
-| push p99 | ${t.pushP99Ms.value} ms | ≤ 500 ms | ${mark(t.pushP99Ms)} |
+| push p99 | ${t.pushP99Ms.value} ms | ≤ 150 ms | ${mark(t.pushP99Ms)} |
 `;
-  writeFileSync(path.join(dir, "api.md"), md);
+  // Hand-written notes below the generated part (from "## Notes" on) are kept across runs.
+  const file = path.join(dir, `${name}.md`);
+  const previous = existsSync(file) ? readFileSync(file, "utf8") : "";
+  const notes = previous.indexOf("\n## Notes");
+  writeFileSync(file, notes >= 0 ? `${md}${previous.slice(notes)}` : md);
 }
 
 await main();

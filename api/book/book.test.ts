@@ -150,6 +150,25 @@ describe("incremental updates", () => {
     expect(snapshot(book)).toEqual(snapshot(fresh));
   });
 
+  test("behavior: a late round after the estimate's last grid point does not force a re-estimate, and a fresh book agrees", async () => {
+    const store = seededStore();
+    const grid = config.params.gridSeconds;
+    const now = Math.floor((T0 + 600) / grid) * grid + grid - 1; // the last second of a grid step
+    const openSlow = async () => {
+      const b = createRiskBook({ reader: createMemoryReader(store), config, clock: () => now * 1000, pollIntervalMs: 60_000, volatilityIntervalMs: 60_000 });
+      books.push(b);
+      await b.start();
+      return b;
+    };
+    const book = await openSlow();
+    const estimate = book.volatility();
+    // stamped before `now` but after ⌊now/grid⌋·grid: the estimate samples no price there
+    appendLedger(store, priceRows({ ETH: 2_400 }, now - 1, [CHAIN_L1]));
+    await book.sync();
+    expect(book.volatility()).toBe(estimate); // the same object: not re-estimated
+    expect(book.volatility().sigmaAnnual).toEqual((await openSlow()).volatility().sigmaAnnual);
+  });
+
   test("behavior: a single deposit re-reads only that account and re-screens only it", async () => {
     const store = seededStore();
     const book = await open(store, T0 + 10);

@@ -304,7 +304,9 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       roundKeys.add(key);
       if (rounds.length > 0 && compareRounds(rounds[rounds.length - 1], r) > 0) ordered = false;
       rounds.push(r);
-      if (volatility !== null && r.updatedAt <= volatility.asOf) volatilityMissesRound = true;
+      // The estimate samples prices on the grid up to ⌊asOf/grid⌋·grid (risk/volatility.ts): only a
+      // round at or before that point changes it; one after it (the same minute) does not.
+      if (volatility !== null && r.updatedAt <= Math.floor(volatility.asOf / config.params.gridSeconds) * config.params.gridSeconds) volatilityMissesRound = true;
       const newest = newestRoundOf.get(r.chainId);
       if (newest === undefined || r.updatedAt > newest) newestRoundOf.set(r.chainId, r.updatedAt);
       added = true;
