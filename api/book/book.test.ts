@@ -169,6 +169,21 @@ describe("incremental updates", () => {
     expect(book.volatility().sigmaAnnual).toEqual((await openSlow()).volatility().sigmaAnnual);
   });
 
+  test("behavior: tierChanges keeps the newest maxTierChanges, oldest dropped first", async () => {
+    const store = seededStore();
+    let now = T0 + 10;
+    const all = createRiskBook({ reader: createMemoryReader(store), config, clock: () => now * 1000, pollIntervalMs: 60_000 });
+    const capped = createRiskBook({ reader: createMemoryReader(store), config, clock: () => now * 1000, pollIntervalMs: 60_000, maxTierChanges: 1 });
+    books.push(all, capped);
+    await Promise.all([all.start(), capped.start()]);
+    now = T0 + 70;
+    appendLedger(store, crashRows(T0 + 60));
+    await Promise.all([all.sync(), capped.sync()]);
+    const every = all.tierChanges({ first: 1000 });
+    expect(every.length).toBeGreaterThan(1); // the crash moved several accounts
+    expect(capped.tierChanges({ first: 1000 })).toEqual(every.slice(-1));
+  });
+
   test("behavior: a single deposit re-reads only that account and re-screens only it", async () => {
     const store = seededStore();
     const book = await open(store, T0 + 10);

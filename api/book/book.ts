@@ -55,6 +55,8 @@ export interface RiskBookOptions {
    * default 5000 ms. Totals and D0 follow every update.
    */
   stressIntervalMs?: number;
+  /** A liquidation curve is reused for this long after the book changed (its `asOf` says when it was computed), default 5000 ms; 0: recomputed at every update. */
+  curveMaxAgeMs?: number;
   /** Volatility re-estimated at most this often when new rounds arrive, default 5000 ms. */
   volatilityIntervalMs?: number;
   /** Ledger rows read per poll, default 10,000. */
@@ -78,8 +80,12 @@ export interface RiskBook extends RiskBookView {
   refreshSystem(): SystemRisk;
   /** Per chain Σ collateral − Σ debt at mark, no haircut (risk core chainExposures); cached per update. */
   chainExposure(): ChainExposure[];
-  /** The stress engine's liquidation curve of one asset (risk/liquidationCurve.ts), cached per update and environment. */
-  liquidationCurve(request: LiquidationCurveRequest): LiquidationCurve;
+  /**
+   * The stress engine's liquidation curve of one asset (risk/liquidationCurve.ts), cached per
+   * update and environment, and reused for up to `curveMaxAgeMs` after the book changed; `asOf`
+   * and `marks` are those it was computed with.
+   */
+  liquidationCurve(request: LiquidationCurveRequest): LiquidationCurve & { asOf: AsOf; marks: MarkPrice[] };
   /** The system action's thresholds (config params.thresholds). */
   actionThresholds(): RiskConfig["params"]["thresholds"];
   /** The prepared environment of the current tick (what every number is computed with); null before the first load. */
@@ -115,7 +121,7 @@ interface Listener {
   endangeredMaxHealthFactor?: number;
 }
 
-const DEFAULTS = { pollIntervalMs: 100, clockIntervalMs: 1000, readTimeoutMs: 2000, stressIntervalMs: 5000, volatilityIntervalMs: 5000, ledgerBatchLimit: 10_000, maxTierChanges: 100_000 };
+const DEFAULTS = { curveMaxAgeMs: 5000, pollIntervalMs: 100, clockIntervalMs: 1000, readTimeoutMs: 2000, stressIntervalMs: 5000, volatilityIntervalMs: 5000, ledgerBatchLimit: 10_000, maxTierChanges: 100_000 };
 
 export function createRiskBook(options: RiskBookOptions): RiskBook {
   const { config } = options;
@@ -164,7 +170,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let system: SystemRisk | null = null;
   let exposure: { version: number; env: PreparedEnv | null; value: ChainExposure[] } | null = null;
   /** liquidation curves of the current book version and environment, by request */
-  const curves = new CurveCache();
+  const curves = new CurveCache<{ asOf: AsOf; marks: MarkPrice[] }>(64, opts.curveMaxAgeMs);
   let systemDirty = true;
   let systemAction: SystemAction | null = null;
   /** the stress library; null until first asked for */
@@ -696,8 +702,14 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     return change;
   }
 
+  // Oldest changes are dropped in batches: one splice per maxTierChanges/8 changes, not one per
+  // change (shifting 100,000 entries per change cost ~300 ms per price tick on a full book).
   function keepTierChange(change: TierChange): void {
     tierChanges.push(change);
+    if (tierChanges.length > opts.maxTierChanges + Math.max(1, opts.maxTierChanges >> 3)) trimTierChanges();
+  }
+
+  function trimTierChanges(): void {
     if (tierChanges.length > opts.maxTierChanges) tierChanges.splice(0, tierChanges.length - opts.maxTierChanges);
   }
 
@@ -1079,7 +1091,11 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
     },
     liquidationCurve(request: LiquidationCurveRequest) {
       requireLoaded();
-      return curves.get(updates, env, request, () => computeLiquidationCurve(screener.book, config, envInput!, request, { baseEnv: env! }));
+      const { curve, stamp } = curves.get(updates, env, request, () => ({
+        curve: computeLiquidationCurve(screener.book, config, envInput!, request, { baseEnv: env! }),
+        stamp: { asOf: book.asOf(), marks: book.marks() },
+      }));
+      return { ...curve, asOf: stamp.asOf, marks: stamp.marks };
     },
     stressLibrary() {
       requireLoaded();
@@ -1087,6 +1103,7 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
       return library!;
     },
     tierChanges(q) {
+      trimTierChanges();
       const out: TierChange[] = [];
       for (const c of tierChanges) {
         if (q.after !== undefined && c.seq <= q.after) continue;

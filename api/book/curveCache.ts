@@ -1,30 +1,39 @@
 /**
- * Liquidation curves per book version: a curve is computed once per (version, environment,
- * request) and answered from memory until the book changes. Bounded: a caller cycling request
- * shapes clears it rather than growing it.
+ * Liquidation curves of the book: a curve is computed once per (version, environment, request)
+ * and answered from memory until the book changes; with `maxAgeMs` > 0, a curve computed less
+ * than that long ago is answered even after the book changed (a curve over 100k accounts costs
+ * ~0.4 s, and a book that updates several times a second would otherwise never hit), together
+ * with the freshness stamp it was computed at. Bounded: a caller cycling request shapes clears it
+ * rather than growing it.
  */
 import type { LiquidationCurve, LiquidationCurveRequest } from "../../risk/liquidationCurve.js";
 
-export class CurveCache {
-  private version = -1;
-  private env: unknown = null;
-  private readonly byRequest = new Map<string, LiquidationCurve>();
-  constructor(private readonly maxEntries = 64) {}
+interface Entry<S> {
+  version: number;
+  env: unknown;
+  at: number;
+  curve: LiquidationCurve;
+  stamp: S;
+}
 
-  /** The curve of `request` at (`version`, `env`), computed by `compute` on a miss. */
-  get(version: number, env: unknown, request: LiquidationCurveRequest, compute: () => LiquidationCurve): LiquidationCurve {
-    if (version !== this.version || env !== this.env) {
-      this.byRequest.clear();
-      this.version = version;
-      this.env = env;
-    }
+export class CurveCache<S = unknown> {
+  private readonly byRequest = new Map<string, Entry<S>>();
+  /** `clock`: ms, for the age of an entry (default performance.now). */
+  constructor(
+    private readonly maxEntries = 64,
+    private readonly maxAgeMs = 0,
+    private readonly clock: () => number = () => performance.now(),
+  ) {}
+
+  /** The curve of `request` at (`version`, `env`), or one younger than maxAgeMs, with its stamp; `compute` on a miss. */
+  get(version: number, env: unknown, request: LiquidationCurveRequest, compute: () => { curve: LiquidationCurve; stamp: S }): { curve: LiquidationCurve; stamp: S } {
     const key = `${request.asset}|${request.maxShockPct}|${request.steps}`;
-    let curve = this.byRequest.get(key);
-    if (curve === undefined) {
-      curve = compute();
-      if (this.byRequest.size >= this.maxEntries) this.byRequest.clear();
-      this.byRequest.set(key, curve);
-    }
-    return curve;
+    const now = this.clock();
+    const hit = this.byRequest.get(key);
+    if (hit && ((hit.version === version && hit.env === env) || now - hit.at < this.maxAgeMs)) return hit;
+    const fresh = compute();
+    if (!this.byRequest.has(key) && this.byRequest.size >= this.maxEntries) this.byRequest.clear();
+    this.byRequest.set(key, { version, env, at: now, ...fresh });
+    return fresh;
   }
 }

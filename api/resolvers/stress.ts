@@ -81,12 +81,14 @@ export function liquidationCurveResolver(_parent: unknown, args: { asset: string
   parseDecimalString(maxShockPct, "maxShockPct");
   // The engine validates asset, range and steps and throws ScenarioError (BAD_SCENARIO).
   const curve = ctx.book.liquidationCurve({ asset: args.asset, maxShockPct, steps: args.steps ?? 12 });
-  const mark = ctx.book.marks().find((m) => m.asset === curve.asset)?.priceUsd ?? null;
+  // the marks and freshness the curve was computed with (a curve may be a few seconds old: see RiskBookOptions.curveMaxAgeMs)
+  const stamped = curve as typeof curve & { asOf?: ReturnType<typeof ctx.book.asOf>; marks?: ReturnType<typeof ctx.book.marks> };
+  const mark = (stamped.marks ?? ctx.book.marks()).find((m) => m.asset === curve.asset)?.priceUsd ?? null;
   return {
     asset: curve.asset,
     maxShockPct: curve.maxShockPct,
     steps: curve.steps,
     points: curve.points.map((p) => ({ ...p, priceUsd: mark === null ? null : mark.times(p.shockPct.plus(1)) })),
-    asOf: formatAsOf(ctx.book.asOf()),
+    asOf: formatAsOf(stamped.asOf ?? ctx.book.asOf()),
   };
 }
