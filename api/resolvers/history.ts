@@ -52,12 +52,38 @@ export async function accountHistoryResolver(
   return ctx.book.accountHistory(address, w.from, w.to, w.bucketSeconds, { signal: ctx.signal });
 }
 
+/**
+ * systemHistory answers are shared for SYSTEM_HISTORY_TTL_MS between requests with the same window
+ * (every dashboard asks for the same bucket-aligned window; each bucket re-screens the whole book),
+ * and a request arriving while the same window is computed waits for that computation. A shared
+ * computation stopped by its own request's time limit is not reused: the waiter computes its own.
+ */
+export const SYSTEM_HISTORY_TTL_MS = 10_000;
+type HistoryPoints = Awaited<ReturnType<ApiContext["book"]["systemHistory"]>>;
+const systemHistoryCache = new WeakMap<object, Map<string, { at: number; points: Promise<HistoryPoints> }>>();
+
 export async function systemHistoryResolver(
   _parent: unknown,
   args: { from: number; to: number; bucketSeconds: number },
   ctx: ApiContext,
 ) {
   const w = parseWindow(args.from, args.to, args.bucketSeconds, ctx.book.asOf().now, ctx.limits.maxHistoryBuckets);
-  const points = await ctx.book.systemHistory(w.from, w.to, w.bucketSeconds, { signal: ctx.signal });
+  let cache = systemHistoryCache.get(ctx.book);
+  if (cache === undefined) systemHistoryCache.set(ctx.book, (cache = new Map()));
+  const key = `${w.from}:${w.to}:${w.bucketSeconds}`;
+  const now = performance.now();
+  for (const [k, v] of cache) if (now - v.at >= SYSTEM_HISTORY_TTL_MS) cache.delete(k);
+  const own = () => ctx.book.systemHistory(w.from, w.to, w.bucketSeconds, { signal: ctx.signal });
+  let points: HistoryPoints;
+  const shared = cache.get(key);
+  if (shared) {
+    points = await shared.points.catch(own);
+  } else {
+    const computing = own();
+    if (cache.size >= 32) cache.clear();
+    cache.set(key, { at: now, points: computing });
+    computing.catch(() => cache.delete(key));
+    points = await computing;
+  }
   return points.map((p) => ({ ...p, accountsPerTier: formatTierCounts(p.accountsPerTier) }));
 }

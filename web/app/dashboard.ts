@@ -181,14 +181,31 @@ export function renderDashboard(root: HTMLElement): void {
     onSystem(d.system);
   }, (m) => setLive(m, false));
 
-  // Over time, from the store.
+  // Over time, from the store. Each bucket re-screens the whole book on the server, so the bucket
+  // grows with the book to stay inside the API's cost limit (and doubles if it is still refused).
+  let historyBucket = HISTORY_BUCKET_S;
   const loadHistory = async () => {
     try {
       const now = state.lastSystem?.asOf.now ?? Math.floor(Date.now() / 1000);
-      const d = await gql<{ systemHistory: { time: number; deficiencyUsd: string; insuranceFundUsd: string; accountsPerTier: SystemNow["accountsPerTier"] }[] }>(
-        `query($from: Int!, $to: Int!, $b: Int!) { systemHistory(from: $from, to: $to, bucketSeconds: $b) { time deficiencyUsd insuranceFundUsd accountsPerTier { safe marginCall liquidatable insolvent } } }`,
-        { from: Math.max(0, now - HISTORY_WINDOW_S), to: now, b: HISTORY_BUCKET_S },
-      );
+      const t = (state.lastSystem as SystemNow | null)?.accountsPerTier;
+      const accounts = t ? t.safe + t.marginCall + t.liquidatable + t.insolvent : 0;
+      const fit = Math.ceil(HISTORY_WINDOW_S / Math.max(2, Math.floor(40_000 / (200 + 0.05 * accounts))));
+      historyBucket = Math.max(historyBucket, HISTORY_BUCKET_S, fit);
+      let d: { systemHistory: { time: number; deficiencyUsd: string; insuranceFundUsd: string; accountsPerTier: SystemNow["accountsPerTier"] }[] };
+      for (;;) {
+        try {
+          d = await gql(
+            `query($from: Int!, $to: Int!, $b: Int!) { systemHistory(from: $from, to: $to, bucketSeconds: $b) { time deficiencyUsd insuranceFundUsd accountsPerTier { safe marginCall liquidatable insolvent } } }`,
+            // aligned to the bucket: every open dashboard asks the same window, which the server shares
+            { from: Math.max(0, Math.floor(now / historyBucket) * historyBucket - HISTORY_WINDOW_S), to: Math.floor(now / historyBucket) * historyBucket, b: historyBucket },
+          );
+          break;
+        } catch (e) {
+          if (!String((e as Error).message).startsWith("COST_LIMIT") || historyBucket >= HISTORY_WINDOW_S) throw e;
+          historyBucket *= 2;
+        }
+      }
+      state.historyBucketSeconds = historyBucket;
       const h = d.systemHistory;
       const x = h.map((p) => p.time);
       charts.deficiency.set(x, [h.map((p) => Number(p.deficiencyUsd)), h.map((p) => Number(p.insuranceFundUsd))]);

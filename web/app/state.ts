@@ -13,6 +13,7 @@ export const state = {
   endangeredCount: 0,
   aaveEndangeredCount: 0,
   aaveMarkets: 0,
+  historyBucketSeconds: 0,
   accountUpdates: 0,
   account: null as null | Record<string, unknown>,
 };
