@@ -605,7 +605,7 @@ type Query {
   system: System!
   stress(scenario: ScenarioInput!): ScenarioResult!
   stressLibrary: [ScenarioResult!]!
-  "Deficiency and liquidated volume (with cascades) of a shock to one asset from 0 to −maxShockPct (0.6 = −60%) in 'steps' equal steps (≤ 60); cached per book version."
+  "Deficiency and liquidated volume (with cascades) of a shock to one asset from 0 to −maxShockPct (0.6 = −60%) in 'steps' equal steps (≤ 60); cached per book version, reused for up to 5 s after it changes (asOf: when it was computed)."
   liquidationCurve(asset: String!, maxShockPct: Decimal = "0.6", steps: Int = 12): LiquidationCurve!
   tierChanges(from: Int, to: Int, tier: Tier, first: Int = 50, after: String): TierChangeConnection!
   accountHistory(address: String!, from: Int!, to: Int!, bucketSeconds: Int!): [HistoryPoint!]!
