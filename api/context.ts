@@ -13,6 +13,8 @@ export interface RiskBookExtras {
   chainExposure?(): { chainId: ChainId; exposureUsd: unknown }[];
   /** The stress engine's liquidation curve of one asset, cached per book version (throws ScenarioError for a bad request). */
   liquidationCurve?(request: LiquidationCurveRequest): LiquidationCurve;
+  /** The same, computed one step per macrotask so other requests and pushes run in between. */
+  liquidationCurveSliced?(request: LiquidationCurveRequest): Promise<LiquidationCurve>;
   /** The system action's thresholds (risk.params.thresholds). */
   actionThresholds?(): { raiseMarginsCoverage: string; reduceLeverageCoverage: string; liquidatableNotionalShare: string; hysteresis: string };
   /** The prepared environment of the book's current tick; null before the first load. */

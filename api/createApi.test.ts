@@ -166,9 +166,20 @@ describe("liquidationCurve", () => {
     expect(Math.abs(Number(at50.deficiencyUsd) - Number(s.data.stress.deficiencyUsd))).toBeLessThanOrEqual(0.01);
   });
 
-  test("behavior: cached per book version (the same object until the book changes)", () => {
+  test("behavior: cached per book version (the same points until the book changes)", () => {
     const a = world.book.liquidationCurve({ asset: "BTC", maxShockPct: "0.6", steps: 6 });
-    expect(world.book.liquidationCurve({ asset: "BTC", maxShockPct: "0.6", steps: 6 })).toBe(a);
+    expect(world.book.liquidationCurve({ asset: "BTC", maxShockPct: "0.6", steps: 6 }).points).toBe(a.points);
+  });
+
+  test("behavior: computed in slices, the curve equals the one computed at once; identical requests share one computation", async () => {
+    const request = { asset: "ETH", maxShockPct: "0.5", steps: 5 };
+    const [x, y] = [world.book.liquidationCurveSliced(request), world.book.liquidationCurveSliced(request)];
+    expect(y).toBe(x);
+    const sliced = await x;
+    expect(sliced.points).toEqual(world.book.liquidationCurve(request).points);
+    expect(sliced.asOf).toEqual(world.book.asOf());
+    // a bad request is refused before any work
+    expect(() => world.book.liquidationCurveSliced({ asset: "DOGE", maxShockPct: "0.5", steps: 5 })).toThrow(/unknown asset 'DOGE'/);
   });
 
   test("behavior: a bad asset, range or step count is BAD_SCENARIO naming each", async () => {

@@ -140,6 +140,12 @@ export function createLazyBook(options: LazyBookOptions): LazyBook {
       if (typeof b.liquidationCurve !== "function") throw new TypeError("The loaded risk book computes no liquidation curves.");
       return b.liquidationCurve(request);
     },
+    liquidationCurveSliced(request) {
+      const b = use() as ApiBook;
+      if (typeof b.liquidationCurveSliced === "function") return b.liquidationCurveSliced(request);
+      if (typeof b.liquidationCurve !== "function") throw new TypeError("The loaded risk book computes no liquidation curves.");
+      return Promise.resolve(b.liquidationCurve(request));
+    },
     actionThresholds() {
       const b = use() as ApiBook;
       return typeof b.actionThresholds === "function" ? b.actionThresholds() : { raiseMarginsCoverage: "0", reduceLeverageCoverage: "0", liquidatableNotionalShare: "0", hysteresis: "0" };

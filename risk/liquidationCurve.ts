@@ -12,7 +12,7 @@ import type { CompiledBook } from "./compiled.js";
 import type { EnvironmentInput, PreparedEnvironment } from "./environment.js";
 import { ScenarioError, type ScenarioIssue } from "./scenarios.js";
 import { runScenarios } from "./stress.js";
-import type { AssetSymbol, RiskConfig, StressScenario } from "./types.js";
+import type { AssetSymbol, RiskConfig, ScenarioResult, StressScenario } from "./types.js";
 
 export interface LiquidationCurveRequest {
   asset: AssetSymbol;
@@ -90,9 +90,22 @@ export function liquidationCurve(
   request: LiquidationCurveRequest,
   options: { baseEnv?: PreparedEnvironment } = {},
 ): LiquidationCurve {
+  const plan = curvePlan(request, config);
+  return curveFromResults(plan, runScenarios(book, config, baseInput, plan.scenarios, CURVE_STRESS_OPTIONS(options.baseEnv)));
+}
+
+/** The stress options a curve runs with (no shortfall list, float deficiency sums). */
+export const CURVE_STRESS_OPTIONS = (baseEnv?: PreparedEnvironment) => ({ baseEnv, shortfallLimit: 0, exactDeficiencyLimit: 0 });
+
+/** A validated request and its scenarios, one per step (run them, then `curveFromResults`). Throws ScenarioError. */
+export function curvePlan(request: LiquidationCurveRequest, config: RiskConfig): { asset: AssetSymbol; maxShock: Decimal; steps: number; scenarios: StressScenario[] } {
   const { asset, maxShock, steps } = validateCurveRequest(request, config);
-  const scenarios = curveScenarios(asset, maxShock, steps);
-  const results = runScenarios(book, config, baseInput, scenarios, { baseEnv: options.baseEnv, shortfallLimit: 0, exactDeficiencyLimit: 0 });
+  return { asset, maxShock, steps, scenarios: curveScenarios(asset, maxShock, steps) };
+}
+
+/** The curve from its plan and the results of its scenarios, in order. */
+export function curveFromResults(plan: { asset: AssetSymbol; maxShock: Decimal; steps: number; scenarios: StressScenario[] }, results: readonly ScenarioResult[]): LiquidationCurve {
+  const { asset, maxShock, steps, scenarios } = plan;
   return {
     asset,
     maxShockPct: maxShock,

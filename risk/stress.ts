@@ -464,10 +464,26 @@ export function runScenarios(
   options: StressOptions = {},
 ): ScenarioResult[] {
   const valid = scenarios.map((s) => validateScenario(s, config));
+  const run = scenarioRunner(book, config, baseInput, options);
+  return valid.map((s) => run(s));
+}
+
+/**
+ * One scenario at a time over the same base environment, environment cache and workspace, so a
+ * caller can run a list in slices (one scenario per macrotask) at the cost of one `runScenarios`
+ * call. If the book grew between two calls the workspace is rebuilt. Throws ScenarioError for an
+ * invalid scenario. Example: `const run = scenarioRunner(book, config, input); run(s1); run(s2)`.
+ */
+export function scenarioRunner(book: CompiledBook, config: RiskConfig, baseInput: EnvironmentInput, options: StressOptions = {}): (scenario: StressScenario) => ScenarioResult {
   const cache = new EnvCache(config, baseInput, options.baseEnv);
   const base = cache.get([], "1");
-  const work = new Workspace(slotCount(book));
-  return valid.map((s) => cascade(book, config, base, cache, s, work, options));
+  let size = slotCount(book);
+  let work = new Workspace(size);
+  return (scenario) => {
+    const valid = validateScenario(scenario, config);
+    if (slotCount(book) !== size) work = new Workspace((size = slotCount(book)));
+    return cascade(book, config, base, cache, valid, work, options);
+  };
 }
 
 class Workspace {

@@ -22,7 +22,8 @@ import { Screener, steppedLagSeconds, chainExposures, type ChainExposure, buildS
 import { accountAt, accountHistory, systemHistory } from "./history.js";
 import { runScenariosSliced } from "./stressRunner.js";
 import { CurveCache } from "./curveCache.js";
-import { liquidationCurve as computeLiquidationCurve, type LiquidationCurve, type LiquidationCurveRequest } from "../../risk/liquidationCurve.js";
+import { CURVE_STRESS_OPTIONS, curveFromResults, curvePlan, liquidationCurve as computeLiquidationCurve, type LiquidationCurve, type LiquidationCurveRequest } from "../../risk/liquidationCurve.js";
+import { scenarioRunner } from "../../risk/stress.js";
 import { decodeCursor, encodeCursor, compareForOrder, matchesFilter } from "./listing.js";
 
 export interface RiskBookOptions {
@@ -86,6 +87,11 @@ export interface RiskBook extends RiskBookView {
    * and `marks` are those it was computed with.
    */
   liquidationCurve(request: LiquidationCurveRequest): LiquidationCurve & { asOf: AsOf; marks: MarkPrice[] };
+  /**
+   * The same curve computed one step per macrotask (other requests and pushes run in between), all
+   * steps over the environment of the moment it started; identical requests share one computation.
+   */
+  liquidationCurveSliced(request: LiquidationCurveRequest): Promise<LiquidationCurve & { asOf: AsOf; marks: MarkPrice[] }>;
   /** The system action's thresholds (config params.thresholds). */
   actionThresholds(): RiskConfig["params"]["thresholds"];
   /** The prepared environment of the current tick (what every number is computed with); null before the first load. */
@@ -171,6 +177,8 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
   let exposure: { version: number; env: PreparedEnv | null; value: ChainExposure[] } | null = null;
   /** liquidation curves of the current book version and environment, by request */
   const curves = new CurveCache<{ asOf: AsOf; marks: MarkPrice[] }>(64, opts.curveMaxAgeMs);
+  /** sliced curve computations in flight, by request: identical requests wait for the same one */
+  const curvesInFlight = new Map<string, Promise<LiquidationCurve & { asOf: AsOf; marks: MarkPrice[] }>>();
   let systemDirty = true;
   let systemAction: SystemAction | null = null;
   /** the stress library; null until first asked for */
@@ -1096,6 +1104,29 @@ export function createRiskBook(options: RiskBookOptions): RiskBook {
         stamp: { asOf: book.asOf(), marks: book.marks() },
       }));
       return { ...curve, asOf: stamp.asOf, marks: stamp.marks };
+    },
+    liquidationCurveSliced(request: LiquidationCurveRequest) {
+      requireLoaded();
+      const hit = curves.peek(updates, env, request);
+      if (hit) return Promise.resolve({ ...hit.curve, asOf: hit.stamp.asOf, marks: hit.stamp.marks });
+      const key = CurveCache.key(request);
+      const running = curvesInFlight.get(key);
+      if (running) return running;
+      const plan = curvePlan(request, config); // throws ScenarioError for a bad request, before any work
+      const version = updates;
+      const startEnv = env!;
+      const stamp = { asOf: book.asOf(), marks: book.marks() };
+      const run = scenarioRunner(screener.book, config, envInput!, CURVE_STRESS_OPTIONS(startEnv));
+      const computing = runScenariosSliced(plan.scenarios, run, { isCancelled: () => stopped })
+        .then((results) => {
+          if (results === null) throw new BookError("BOOK_NOT_READY", "The risk book stopped while computing the liquidation curve (it is being replaced); retry in a moment.");
+          const curve = curveFromResults(plan, results);
+          curves.put(version, startEnv, request, { curve, stamp });
+          return { ...curve, ...stamp };
+        })
+        .finally(() => curvesInFlight.delete(key));
+      curvesInFlight.set(key, computing);
+      return computing;
     },
     stressLibrary() {
       requireLoaded();

@@ -25,9 +25,26 @@ export class CurveCache<S = unknown> {
     private readonly clock: () => number = () => performance.now(),
   ) {}
 
+  /** The cached curve of `request` for (`version`, `env`) or younger than maxAgeMs, else undefined. */
+  peek(version: number, env: unknown, request: LiquidationCurveRequest): { curve: LiquidationCurve; stamp: S } | undefined {
+    const hit = this.byRequest.get(CurveCache.key(request));
+    return hit && ((hit.version === version && hit.env === env) || this.clock() - hit.at < this.maxAgeMs) ? hit : undefined;
+  }
+
+  /** Stores a curve computed elsewhere (for example in slices) for (`version`, `env`). */
+  put(version: number, env: unknown, request: LiquidationCurveRequest, value: { curve: LiquidationCurve; stamp: S }): void {
+    const key = CurveCache.key(request);
+    if (!this.byRequest.has(key) && this.byRequest.size >= this.maxEntries) this.byRequest.clear();
+    this.byRequest.set(key, { version, env, at: this.clock(), ...value });
+  }
+
+  static key(request: LiquidationCurveRequest): string {
+    return `${request.asset}|${request.maxShockPct}|${request.steps}`;
+  }
+
   /** The curve of `request` at (`version`, `env`), or one younger than maxAgeMs, with its stamp; `compute` on a miss. */
   get(version: number, env: unknown, request: LiquidationCurveRequest, compute: () => { curve: LiquidationCurve; stamp: S }): { curve: LiquidationCurve; stamp: S } {
-    const key = `${request.asset}|${request.maxShockPct}|${request.steps}`;
+    const key = CurveCache.key(request);
     const now = this.clock();
     const hit = this.byRequest.get(key);
     if (hit && ((hit.version === version && hit.env === env) || now - hit.at < this.maxAgeMs)) return hit;

@@ -75,12 +75,14 @@ export function shortfallsResolver(parent: { allShortfalls: { address: string; s
   return parent.allShortfalls.slice(0, first);
 }
 
-export function liquidationCurveResolver(_parent: unknown, args: { asset: string; maxShockPct?: string | null; steps?: number | null }, ctx: ApiContext) {
+export async function liquidationCurveResolver(_parent: unknown, args: { asset: string; maxShockPct?: string | null; steps?: number | null }, ctx: ApiContext) {
   if (typeof ctx.book.liquidationCurve !== "function") throw apiError("NOT_READY", "This risk book does not compute liquidation curves.");
   const maxShockPct = args.maxShockPct ?? "0.6";
   parseDecimalString(maxShockPct, "maxShockPct");
-  // The engine validates asset, range and steps and throws ScenarioError (BAD_SCENARIO).
-  const curve = ctx.book.liquidationCurve({ asset: args.asset, maxShockPct, steps: args.steps ?? 12 });
+  // The engine validates asset, range and steps and throws ScenarioError (BAD_SCENARIO). Computed
+  // in slices (one stress run per macrotask) where the book offers it, so pushes are not held up.
+  const request = { asset: args.asset, maxShockPct, steps: args.steps ?? 12 };
+  const curve = typeof ctx.book.liquidationCurveSliced === "function" ? await ctx.book.liquidationCurveSliced(request) : ctx.book.liquidationCurve(request);
   // the marks and freshness the curve was computed with (a curve may be a few seconds old: see RiskBookOptions.curveMaxAgeMs)
   const stamped = curve as typeof curve & { asOf?: ReturnType<typeof ctx.book.asOf>; marks?: ReturnType<typeof ctx.book.marks> };
   const mark = (stamped.marks ?? ctx.book.marks()).find((m) => m.asset === curve.asset)?.priceUsd ?? null;
