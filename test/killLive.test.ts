@@ -6,6 +6,10 @@
  * answers (system totals, every account's tier and health, the endangered list) equal those of a
  * fresh book built over the same store for the same instant (test/harness/freshBook.ts).
  *
+ * The devnet also runs a real Aave v3 market per chain, driven during the same trading: after the
+ * restart the Aave tables rebuild every market exactly as the chain has it (every account's
+ * getUserAccountData, scaled balances and reserve indexes at the head: test/harness/aaveCompare.ts).
+ *
  * A devnet of its own, small enough that the first process is live within seconds: the kill must
  * land in live indexing (blocks past the heads at the start of trading indexed, trading not over).
  */
@@ -15,6 +19,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig, toRiskConfig } from "../config/index.js";
 import { rpcBlockNumber, startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
 import { createSimulator, type Simulator } from "../devnet/simulator.js";
+import { createAaveDriver, type AaveDriver } from "../devnet/aaveDriver.js";
+import { createRng } from "../devnet/random.js";
+import { AAVE_DEVNET_TREASURY } from "../protocols/aaveV3/deploy.js";
+import { readAaveMarkets, type AaveStoreMarket } from "../protocols/aaveV3/storeReader.js";
+import { compareAaveMarket } from "./harness/aaveCompare.js";
 import { Cleanup, uniqueSchema } from "./harness/cleanup.js";
 import { compareStore } from "./harness/compare.js";
 import { withDevnet, type DevnetFixture } from "./harness/devnet.js";
@@ -31,13 +40,27 @@ const cleanup = new Cleanup();
 let devnet: DevnetFixture;
 let postgres: TestPostgres;
 let sim: Simulator;
+const aave = new Map<number, AaveDriver>();
+const rng = createRng(11);
+
+/** `steps` Aave actions on every chain, the chains in parallel. */
+async function aaveSteps(steps: number, label: string): Promise<void> {
+  await Promise.all(
+    devnet.deployment.chains.map(async (c) => {
+      const r = rng.fork(`${label}-${c.name}`);
+      for (let s = 0; s < steps; s++) await aave.get(c.chainId)!.step(r);
+    }),
+  );
+}
 
 beforeAll(async () => {
   postgres = cleanup.add(await startPostgres(), (p) => p.stop(), "postgres");
-  devnet = cleanup.add(await withDevnet({ pollingIntervalMs: 200 }), (d) => d.stop(), "devnet");
+  devnet = cleanup.add(await withDevnet({ pollingIntervalMs: 200, aaveV3: true }), (d) => d.stop(), "devnet");
   sim = createSimulator({ deployment: devnet.deployment, chains: devnet.chains, accounts: ACCOUNTS, seed: 5 });
+  for (const [i, c] of devnet.deployment.chains.entries()) aave.set(c.chainId, createAaveDriver({ rpcUrl: c.rpcUrl, market: c.aaveV3!, seed: 70 + i, accounts: 4 }));
   // Every account funded and trading before the first process starts: its backfill has a book to build.
   await sim.run({ steps: 10 });
+  await aaveSteps(8, "before");
 }, 600_000);
 
 afterAll(async () => {
@@ -72,11 +95,14 @@ async function killLiveAndRestart(label: string, storeOf: (schema: string) => Pr
 
   // Trading with a crash in the middle, while the first process indexes it live.
   let tradingDone = false;
-  const trading = (async () => {
-    await sim.run({ steps: 15 });
-    await sim.crash({ pct: 0.3 });
-    await sim.run({ steps: 15 });
-  })().finally(() => (tradingDone = true));
+  const trading = Promise.all([
+    (async () => {
+      await sim.run({ steps: 15 });
+      await sim.crash({ pct: 0.3 });
+      await sim.run({ steps: 15 });
+    })(),
+    aaveSteps(12, label),
+  ]).finally(() => (tradingDone = true));
   trading.catch(() => undefined);
   await pollUntil(
     async () => {
@@ -116,6 +142,16 @@ async function killLiveAndRestart(label: string, storeOf: (schema: string) => Pr
   expect(compareStore(chainTruth, rows)).toEqual([]);
   expect(rows.ledger.length).toBe(chainTruth.tables.ledger.rows.length);
 
+  // The Aave tables: every market rebuilt from the restarted store equals the chain at its head.
+  const markets = await readAaveFrom(location);
+  let aaveCompared = 0;
+  for (const c of devnet.deployment.chains) {
+    const result = await compareAaveMarket(c, markets.find((m) => m.chainId === c.chainId), [...aave.get(c.chainId)!.accounts, AAVE_DEVNET_TREASURY]);
+    expect({ chain: c.name, differences: result.differences }).toEqual({ chain: c.name, differences: [] });
+    aaveCompared += result.compared;
+  }
+  expect(aaveCompared).toBe(devnet.deployment.chains.length * 5);
+
   const { reader, close } = await openStoreReader(location);
   try {
     const fresh = await freshBookApi(reader, riskConfig(), { nowSeconds: live.system.asOf.now, volatilityAsOf: live.system.volatilityAsOf });
@@ -130,6 +166,25 @@ async function killLiveAndRestart(label: string, storeOf: (schema: string) => Pr
     await close();
   }
   if (location.kind === "postgres") await second.stop();
+}
+
+async function readAaveFrom(location: StoreLocation): Promise<AaveStoreMarket[]> {
+  if (location.kind === "postgres") {
+    const pg = (await import("pg")).default;
+    const pool = new pg.Pool({ connectionString: location.url, max: 2 });
+    try {
+      return await readAaveMarkets(async (sql, params) => (await pool.query(sql, params as unknown[])).rows, { schema: location.schema });
+    } finally {
+      await pool.end();
+    }
+  }
+  const { PGlite } = await import("@electric-sql/pglite");
+  const db = new PGlite(location.directory);
+  try {
+    return await readAaveMarkets(async (sql, params) => (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows, { schema: location.schema });
+  } finally {
+    await db.close();
+  }
 }
 
 describe("kill -9 during live indexing, trading still flowing", () => {
