@@ -103,6 +103,20 @@ export interface AaveAccountView
 
 const BPS = new D(10_000);
 
+/**
+ * haircutPair per (context, symbol, z, horizon): every account of a chain shares them, and each is
+ * an exp and a sqrt in decimal.js (most of a view's cost when computed per item). Same numbers.
+ */
+const haircutMemo = new WeakMap<AaveViewContext, Map<string, ReturnType<typeof haircutPair>>>();
+function haircutOf(ctx: AaveViewContext, symbol: AssetSymbol, sigma: Decimal, z: Decimal, horizon: number): ReturnType<typeof haircutPair> {
+  let memo = haircutMemo.get(ctx);
+  if (memo === undefined) haircutMemo.set(ctx, (memo = new Map()));
+  const key = `${symbol}|${z.toString()}|${horizon}`;
+  let pair = memo.get(key);
+  if (pair === undefined) memo.set(key, (pair = haircutPair(sigma, z, horizon, ctx.yearSeconds)));
+  return pair;
+}
+
 function symbolOf(ctx: AaveViewContext, asset: Address): AssetSymbol {
   const s = ctx.symbols.get(asset);
   if (s === undefined || ctx.assets[s] === undefined) {
@@ -144,8 +158,8 @@ export function aaveAccountView(snapshot: AaveAccountSnapshot, ctx: AaveViewCont
     const a = ctx.assets[symbol];
     if (a.priceStale) staleSymbols.add(symbol);
     const priceUsd = new D(effectivePriceBase(snapshot, r).toString()).div(unitUsd);
-    const m = haircutPair(a.sigmaAnnual, ctx.zMaintenance, total, ctx.yearSeconds);
-    const i = haircutPair(a.sigmaAnnual, ctx.zInitial, 2 * total, ctx.yearSeconds);
+    const m = haircutOf(ctx, symbol, a.sigmaAnnual, ctx.zMaintenance, total);
+    const i = haircutOf(ctx, symbol, a.sigmaAnnual, ctx.zInitial, 2 * total);
     let slope = ZERO;
     if (collateral) {
       const q = fromRaw(r.collateralRaw, r.decimals);

@@ -24,7 +24,21 @@ export type MarginDomainRef =
 
 /** The id of an Aave v3 domain: `aaveV3:${chainId}:${pool}` (pool checksummed). Example: `aaveDomainId(1, "0x87870b…")`. */
 export function aaveDomainId(chainId: ChainId, pool: Address): `aaveV3:${number}:${string}` {
-  return `aaveV3:${chainId}:${getAddress(pool)}`;
+  return aaveDomainRef(chainId, pool).id;
+}
+
+/** One frozen ref per (chain, pool as given): a whole-market tick checksums the pool once, not per account. */
+const domainRefs = new Map<string, Extract<MarginDomainRef, { kind: "aaveV3" }>>();
+function aaveDomainRef(chainId: ChainId, pool: Address): Extract<MarginDomainRef, { kind: "aaveV3" }> {
+  const key = `${chainId}:${pool}`;
+  let ref = domainRefs.get(key);
+  if (ref === undefined) {
+    const checksummed = getAddress(pool);
+    ref = Object.freeze({ kind: "aaveV3", id: `aaveV3:${chainId}:${checksummed}`, chainId, pool: checksummed }) as Extract<MarginDomainRef, { kind: "aaveV3" }>;
+    if (domainRefs.size >= 1024) domainRefs.clear();
+    domainRefs.set(key, ref);
+  }
+  return ref;
 }
 
 /** One account in the vault domain: today's report, and its bad debt `max(0, −equity)` (USD). */
@@ -92,7 +106,7 @@ export function aaveDomainAccount(
   const rule = aaveAccountRule(snapshot);
   const unit = ctx.baseCurrencyUnit;
   return {
-    domain: { kind: "aaveV3", id: aaveDomainId(chainId, pool), chainId, pool: getAddress(pool) },
+    domain: aaveDomainRef(chainId, pool),
     address: snapshot.account,
     rule,
     ruleLiquidationPrices: options.exactLiquidationPrices === false ? null : aaveLiquidationPrices(snapshot),
