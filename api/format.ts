@@ -324,7 +324,7 @@ export function formatScenarioResult(result: ScenarioResult, asOf: GqlAsOf) {
     deficiencyUsd: result.deficiencyUsd,
     liquidatedVolumeUsd: result.liquidatedVolumeUsd,
     allShortfalls: result.shortfallsUsd,
-    /** the scenario itself, for ScenarioResult.domains (not a schema field) */
+    /** the scenario itself, for ScenarioResult.domainStress (not a schema field) */
     scenario: result.scenario,
     asOf,
   };

@@ -115,9 +115,9 @@ describe("domains over GraphQL", () => {
 
   test("default: stress gives each Aave market's cascade beside the vault's", async () => {
     // alice owes WETH: ETH up 50% deepens her shortfall; the cascade liquidates her by Aave's rule
-    const r = await gql(api, `{ stress(scenario: { name: "eth+50", shocks: [{ asset: "ETH", pct: "0.5" }] }) { deficiencyUsd domains { domainId deficiencyBeforeUsd deficiencyUsd liquidationCalls debtRepaidUsd shortfalls(first: 5) { address shortfallUsd } } } }`);
+    const r = await gql(api, `{ stress(scenario: { name: "eth+50", shocks: [{ asset: "ETH", pct: "0.5" }] }) { deficiencyUsd domainStress { domainId deficiencyBeforeUsd deficiencyUsd liquidationCalls debtRepaidUsd shortfalls(first: 5) { address shortfallUsd } } } }`);
     expect(r.errors).toBeUndefined();
-    const [d] = r.data.stress.domains;
+    const [d] = r.data.stress.domainStress;
     const direct = runAaveScenario(plainSource([crashed]).stressMarkets(new Map([[CHAIN, { chainId: CHAIN, blockNumber: 7n, blockTimestamp: Number(GOLDEN_TIMESTAMP) }]])), world.config, { name: "eth+50", shocks: [{ asset: "ETH", pct: "0.5" }] }).domains[0]!;
     expect(d).toEqual({
       domainId: direct.domainId,

@@ -1,6 +1,6 @@
 /**
  * Margin domains (api/domains/domainView.ts): Query.exposure, Query.badDebt (also System.badDebt),
- * Query.aaveEndangered and ScenarioResult.domains. Without a domain view (a config with no
+ * Query.aaveEndangered and ScenarioResult.domainStress. Without a domain view (a config with no
  * protocol markets) the vault is the only domain.
  */
 import type Decimal from "decimal.js";
@@ -184,7 +184,7 @@ export function aaveEndangeredResolver(_parent: unknown, args: { maxHealthFactor
   return { maxHealthFactor: String(max), nodes: ctx.domains.endangered(max, first).map((a) => formatAaveAccount(a, block(a.domain.chainId))), asOf };
 }
 
-/** ScenarioResult.domains: the Aave cascade under the parent's scenario. */
+/** ScenarioResult.domainStress: the Aave cascade under the parent's scenario. */
 export function scenarioDomainsResolver(parent: { scenario?: StressScenario }, _args: unknown, ctx: ApiContext) {
   if (ctx.domains === null || parent.scenario === undefined) return [];
   return ctx.domains.stress(parent.scenario).domains.map((d: AaveDomainStress) => ({

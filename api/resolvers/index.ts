@@ -47,7 +47,7 @@ export const resolvers = {
   Account: Object.fromEntries(ACCOUNT_LAZY_FIELDS.map((field) => [field, lazyField(field)])),
   AccountSummary: { report: reportResolver },
   EndangeredAccount: { report: reportResolver, seizable: seizableResolver },
-  ScenarioResult: { shortfalls: shortfallsResolver, domains: scenarioDomainsResolver },
+  ScenarioResult: { shortfalls: shortfallsResolver, domainStress: scenarioDomainsResolver },
   DomainStress: { shortfalls: shortfallsResolver },
   System: { badDebt: badDebtResolver },
 };

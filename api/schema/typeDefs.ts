@@ -343,8 +343,8 @@ type ScenarioResult {
   liquidatedVolumeUsd: Decimal!
   "largest first"
   shortfalls(first: Int = 10): [Shortfall!]!
-  "the Aave markets under the same shocks, by Aave's rule; empty without Aave markets"
-  domains: [DomainStress!]!
+  "the Aave markets under the same shocks, by Aave's rule (each market's cascade is computed on first use per book read; costed 2,000); empty without Aave markets"
+  domainStress: [DomainStress!]!
   asOf: AsOf!
 }
 
