@@ -54,6 +54,8 @@ interface Endangered {
 }
 
 const ENDANGERED_HF = "1.1";
+/** system pushes are rendered at most this often (the newest wins) */
+const SYSTEM_RENDER_MS = 1000;
 const HISTORY_WINDOW_S = 1800;
 const HISTORY_BUCKET_S = 10;
 const RISKY_COLORS = ["#d9480f", "#1c7ed6", "#2f9e44", "#ae3ec9", "#f08c00"];
@@ -176,9 +178,24 @@ export function renderDashboard(root: HTMLElement): void {
 
   // System: the first answer by query (fast first paint), then every push.
   gql<{ system: SystemNow }>(`{ system { ${SYSTEM_FIELDS} } }`).then((d) => onSystem(d.system), (e) => setLive(String(e.message ?? e), false));
+  // The book pushes after every update (several a second while chains are busy); the page renders
+  // the newest at most once a second, so a wall of dashboards does not compete with the server.
+  let pending: SystemNow | null = null;
+  let lastRender = 0;
+  let renderTimer: ReturnType<typeof setTimeout> | null = null;
+  const renderPending = () => {
+    renderTimer = null;
+    if (pending === null) return;
+    const s = pending;
+    pending = null;
+    lastRender = Date.now();
+    setLive(`live · ${time(s.asOf.now)}`, true);
+    onSystem(s);
+  };
   subscribe<{ system: SystemNow }>(`subscription { system { ${SYSTEM_FIELDS} } }`, {}, (d) => {
-    setLive(`live · ${time(d.system.asOf.now)}`, true);
-    onSystem(d.system);
+    state.systemPushes++;
+    pending = d.system;
+    if (renderTimer === null) renderTimer = setTimeout(renderPending, Math.max(0, SYSTEM_RENDER_MS - (Date.now() - lastRender)));
   }, (m) => setLive(m, false));
 
   // Over time, from the store. Each bucket re-screens the whole book on the server, so the bucket

@@ -6,6 +6,7 @@ export const state = {
   charts: chartData,
   traffic,
   systemUpdates: 0,
+  systemPushes: 0,
   lastSystem: null as null | { asOf: { now: number } },
   historyLoads: 0,
   curveLoads: 0,
