@@ -464,7 +464,7 @@ export function runScenarios(
   options: StressOptions = {},
 ): ScenarioResult[] {
   const valid = scenarios.map((s) => validateScenario(s, config));
-  const run = scenarioRunner(book, config, baseInput, options);
+  const run = validatedRunner(book, config, baseInput, options);
   return valid.map((s) => run(s));
 }
 
@@ -475,12 +475,17 @@ export function runScenarios(
  * invalid scenario. Example: `const run = scenarioRunner(book, config, input); run(s1); run(s2)`.
  */
 export function scenarioRunner(book: CompiledBook, config: RiskConfig, baseInput: EnvironmentInput, options: StressOptions = {}): (scenario: StressScenario) => ScenarioResult {
+  const run = validatedRunner(book, config, baseInput, options);
+  return (scenario) => run(validateScenario(scenario, config));
+}
+
+/** scenarioRunner for scenarios already validated (runScenarios validates the whole list before any work). */
+function validatedRunner(book: CompiledBook, config: RiskConfig, baseInput: EnvironmentInput, options: StressOptions): (valid: StressScenario) => ScenarioResult {
   const cache = new EnvCache(config, baseInput, options.baseEnv);
   const base = cache.get([], "1");
   let size = slotCount(book);
   let work = new Workspace(size);
-  return (scenario) => {
-    const valid = validateScenario(scenario, config);
+  return (valid) => {
     if (slotCount(book) !== size) work = new Workspace((size = slotCount(book)));
     return cascade(book, config, base, cache, valid, work, options);
   };

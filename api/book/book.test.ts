@@ -12,6 +12,14 @@ import { TIER_RANK } from "./ranking.js";
 const config = bookTestConfig();
 const books: RiskBook[] = [];
 
+/** A book whose own timers stay quiet for a minute (polls and volatility re-estimates only when asked), at a fixed clock. */
+async function openSlowBook(store: MemoryStore, nowSeconds: number): Promise<RiskBook> {
+  const b = createRiskBook({ reader: createMemoryReader(store), config, clock: () => nowSeconds * 1000, pollIntervalMs: 60_000, volatilityIntervalMs: 60_000 });
+  books.push(b);
+  await b.start();
+  return b;
+}
+
 async function open(store: MemoryStore, nowSeconds: number | (() => number)): Promise<RiskBook> {
   const clock = typeof nowSeconds === "number" ? () => nowSeconds * 1000 : () => nowSeconds() * 1000;
   // Long poll interval: the tests drive updates with sync(), never by waiting.
@@ -125,12 +133,7 @@ describe("incremental updates", () => {
   test("behavior: a round older than the estimate's time (a chain behind) is in the estimate at once, not after volatilityIntervalMs", async () => {
     const store = seededStore();
     const now = T0 + 600;
-    const openSlow = async () => {
-      const b = createRiskBook({ reader: createMemoryReader(store), config, clock: () => now * 1000, pollIntervalMs: 60_000, volatilityIntervalMs: 60_000 });
-      books.push(b);
-      await b.start();
-      return b;
-    };
+    const openSlow = () => openSlowBook(store, now);
     const book = await openSlow();
     expect(book.volatility().asOf).toBe(now);
     // L1 delivers a crash round stamped before the estimate's time; the clock has not moved.
@@ -154,12 +157,7 @@ describe("incremental updates", () => {
     const store = seededStore();
     const grid = config.params.gridSeconds;
     const now = Math.floor((T0 + 600) / grid) * grid + grid - 1; // the last second of a grid step
-    const openSlow = async () => {
-      const b = createRiskBook({ reader: createMemoryReader(store), config, clock: () => now * 1000, pollIntervalMs: 60_000, volatilityIntervalMs: 60_000 });
-      books.push(b);
-      await b.start();
-      return b;
-    };
+    const openSlow = () => openSlowBook(store, now);
     const book = await openSlow();
     const estimate = book.volatility();
     // stamped before `now` but after ⌊now/grid⌋·grid: the estimate samples no price there
