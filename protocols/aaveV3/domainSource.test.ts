@@ -7,7 +7,8 @@ import { toRiskConfig } from "../../config/toRiskConfig.js";
 import { validateConfig } from "../../config/validateConfig.js";
 import { prepareEnvironment } from "../../risk/environment.js";
 import { envInput } from "../../risk/testing.js";
-import { aaveMarketSpecs, createAaveDomainSource } from "./domainSource.js";
+import { GOLDEN_TIMESTAMP, goldenMarket } from "../../risk/domains/testing.js";
+import { aaveMarketSpecs, createAaveDomainSource, evaluationTime } from "./domainSource.js";
 
 const ethereum = JSON.parse(readFileSync(path.join(import.meta.dirname, "examples/ethereum.json"), "utf8")) as Record<string, unknown>;
 const WETH = getAddress("0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2");
@@ -53,5 +54,12 @@ describe("aaveMarketSpecs", () => {
     expect(e.problems).toHaveLength(1);
     expect(e.problems[0]!.message).toMatch(/reserves WBTC have no risk asset/);
     expect(createAaveDomainSource({ config: validateConfig(exampleRawConfig()), riskConfig, schema: "x", query: async () => [] })).toBeNull();
+  });
+
+  test("edge: rows newer than the checkpoint row are evaluated at their newest index update, not before it", () => {
+    const state = goldenMarket(); // every index updated at GOLDEN_TIMESTAMP
+    expect(evaluationTime(state, Number(GOLDEN_TIMESTAMP) - 3)).toBe(GOLDEN_TIMESTAMP);
+    expect(evaluationTime(state, Number(GOLDEN_TIMESTAMP) + 5)).toBe(GOLDEN_TIMESTAMP + 5n);
+    expect(evaluationTime(state, undefined)).toBe(GOLDEN_TIMESTAMP);
   });
 });

@@ -17,6 +17,7 @@ import type { PreparedEnvironment } from "../../risk/environment.js";
 import type { AssetSymbol, RiskConfig } from "../../risk/types.js";
 import type { DomainCheckpoint, DomainEvaluation, DomainProblem, DomainSource, DomainSourceContext } from "../types.js";
 import { AaveError } from "./errors.js";
+import type { AaveMarketState } from "./ledger.js";
 import { readAaveMarkets, type AaveStoreMarket } from "./storeReader.js";
 
 /** AaveOracle.BASE_CURRENCY_UNIT of the USD markets this adapter supports. */
@@ -61,6 +62,18 @@ export function aaveMarketSpecs(config: XmarginConfig, riskConfig: RiskConfig): 
   return specs;
 }
 
+/**
+ * The time a market's accounts are evaluated at: the indexed block's, or the newest reserve index
+ * update in the rows when that is later (Ponder's checkpoint row can trail the rows it covers for a
+ * moment; Aave's math refuses a time before an index update). The stamp shown stays the checkpoint
+ * (freshness understated, never overstated). Example: checkpoint 100, an index updated at 103 → 103n.
+ */
+export function evaluationTime(state: AaveMarketState, checkpointTimestamp: number | undefined): bigint {
+  let t = BigInt(checkpointTimestamp ?? 0);
+  for (const r of state.reserves.values()) if (r.indexes !== null && r.indexes.lastUpdateTimestamp > t) t = r.indexes.lastUpdateTimestamp;
+  return t;
+}
+
 /** The Aave v3 domain source, or null when no chain of the config names an `aaveV3` market. */
 export function createAaveDomainSource(context: DomainSourceContext): DomainSource | null {
   const specs = aaveMarketSpecs(context.config, context.riskConfig);
@@ -73,7 +86,7 @@ export function createAaveDomainSource(context: DomainSourceContext): DomainSour
   /** every account of a market with a position, as snapshots at the chain's indexed block */
   function snapshots(m: AaveStoreMarket, checkpoint: DomainCheckpoint | undefined, spec: MarketSpec, problems: DomainProblem[]): AaveAccountSnapshot[] {
     const out: AaveAccountSnapshot[] = [];
-    const timestamp = BigInt(checkpoint?.blockTimestamp ?? 0);
+    const timestamp = evaluationTime(m.state, checkpoint?.blockTimestamp);
     for (const user of [...m.state.accounts].sort()) {
       try {
         const s = aaveAccountSnapshot(m.state, user, timestamp);
