@@ -4,8 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { chainLookups, loadConfig, type ChainLookup } from "../config/index.js";
-import { IndexerInvariantError } from "./mappers/common.js";
-import type { EventMeta } from "./mappers/types.js";
+import { IndexerInvariantError } from "./errors.js";
+import type { EventMeta } from "./types.js";
 
 const lookups = chainLookups(loadConfig({ env: process.env, readFile: (path) => readFileSync(path, "utf8") }));
 

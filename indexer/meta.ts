@@ -1,4 +1,4 @@
-import type { EventMeta } from "./mappers/types.js";
+import type { EventMeta } from "./types.js";
 
 /** The EventMeta of a Ponder log event. */
 export function eventMeta(

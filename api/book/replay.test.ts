@@ -8,13 +8,13 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { ADDR } from "../../config/fixtures.js";
-import { mapCollateralDeposited, mapCollateralSeized, mapCollateralWithdrawn, mapDebtBorrowed, mapDebtRepaid } from "../../indexer/mappers/balances.js";
-import { mapInsuranceFunded, mapInsurancePaidOut, mapLiquidatorSet } from "../../indexer/mappers/insurance.js";
-import { mapFundingUpdated, mapMarketListed, mapMarketModeChanged, mapMaxLeverageChanged } from "../../indexer/mappers/markets.js";
-import { mapPositionLiquidated, mapPositionUpdated } from "../../indexer/mappers/positions.js";
-import { mapAnswerUpdated } from "../../indexer/mappers/prices.js";
-import { MemoryStore, l1Lookup, metaAt, type Row } from "../../indexer/mappers/testing.js";
-import type { Hex, StoreOp } from "../../indexer/mappers/types.js";
+import { mapCollateralDeposited, mapCollateralSeized, mapCollateralWithdrawn, mapDebtBorrowed, mapDebtRepaid } from "../../protocols/marginVault/mappers/balances.js";
+import { mapInsuranceFunded, mapInsurancePaidOut, mapLiquidatorSet } from "../../protocols/marginVault/mappers/insurance.js";
+import { mapFundingUpdated, mapMarketListed, mapMarketModeChanged, mapMaxLeverageChanged } from "../../protocols/marginVault/mappers/markets.js";
+import { mapPositionLiquidated, mapPositionUpdated } from "../../protocols/marginVault/mappers/positions.js";
+import { mapAnswerUpdated } from "../../protocols/marginVault/mappers/prices.js";
+import { MemoryStore, l1Lookup, metaAt, type Row } from "../../protocols/marginVault/mappers/testing.js";
+import type { Hex, StoreOp } from "../../protocols/marginVault/mappers/types.js";
 import type { LedgerRow, TokenRow } from "./reader.js";
 import { applyLedgerRow, createReplayState, replayAccountRows, tokenDirectory, type ReplayState } from "./replay.js";
 

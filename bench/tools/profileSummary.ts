@@ -37,7 +37,7 @@ export function areaOf(frame: CallFrame): string {
   if (u.includes("/api/book/")) return "xmargin api/book (risk book)";
   if (u.includes("/api/")) return "xmargin api/";
   if (u.includes("/risk/")) return "xmargin risk/";
-  if (u.includes("/indexer/")) return "xmargin indexer/";
+  if (u.includes("/indexer/") || u.includes("/protocols/")) return "xmargin indexer/ + protocols/ (handlers, mappers)";
   if (u.includes("graphql")) return "graphql";
   if (u.includes("viem") || u.includes("abitype") || u.includes("@noble")) return "viem";
   if (u.startsWith("node:") || u === "") return "node internals";

@@ -4,8 +4,8 @@
  */
 import type { Context } from "ponder:registry";
 import * as schema from "ponder:schema";
-import { IndexerInvariantError } from "../../indexer/mappers/common.js";
-import type { EventMeta } from "../../indexer/mappers/types.js";
+import { IndexerInvariantError } from "../../indexer/errors.js";
+import type { EventMeta } from "../../indexer/types.js";
 import type { AaveStoreOp } from "./storeOps.js";
 
 export type Db = Context["db"];

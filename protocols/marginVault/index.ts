@@ -1,7 +1,8 @@
 /**
- * The reference MarginVault and its PriceFeeds as a protocol adapter. The vault's mappers and
- * handlers stay where they were (indexer/, abis/): this entry only builds its Ponder contracts,
- * exactly as ponder.config.ts did before the registry existed.
+ * The reference MarginVault and its PriceFeeds as a protocol adapter (README.md beside this file):
+ * Ponder contracts from the config's `vault` and `feeds`, the tables in schema.ts, handlers.ts /
+ * priceFeedHandlers.ts → pure mappers (mappers/) → write.ts. The ABIs are the committed ones of
+ * contracts/ in abis/ (shared with the devnet and the tests).
  */
 import { marginVaultAbi, priceFeedAbi } from "../../abis/index.js";
 import { toPonderInput } from "../../config/toPonderInput.js";

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
-import { ADDR } from "../../config/fixtures.js";
+import { ADDR } from "../../../config/fixtures.js";
 import { mapMarketListed } from "./markets.js";
 import { mapPositionLiquidated, mapPositionUpdated } from "./positions.js";
 import { MemoryStore, l1Lookup, metaAt } from "./testing.js";

@@ -3,9 +3,9 @@
  * in-memory store that applies StoreOps with Ponder's semantics (upsert = insert or apply `set`
  * to the stored row; insert of an existing key throws, as Ponder's does).
  */
-import { chainLookup, type ChainLookup } from "../../config/chainLookup.js";
-import { exampleRawConfig } from "../../config/fixtures.js";
-import { validateConfig } from "../../config/validateConfig.js";
+import { chainLookup, type ChainLookup } from "../../../config/chainLookup.js";
+import { exampleRawConfig } from "../../../config/fixtures.js";
+import { validateConfig } from "../../../config/validateConfig.js";
 import type { EventMeta, StoreOp } from "./types.js";
 
 export function l1Lookup(): ChainLookup {

@@ -1,22 +1,12 @@
 /**
  * Plain data in and out of the indexer's mappers: decoded event args + where the event sits
  * (EventMeta) + the chain's config lookup → the rows to write (StoreOp[]). No Ponder runtime,
- * no I/O: the handlers in indexer/ apply the ops.
+ * no I/O: the handlers (../handlers.ts) apply the ops.
  */
-import type * as schema from "../../ponder.schema.js";
+import type * as schema from "../schema.js";
 
-export type Hex = `0x${string}`;
-
-/** Where an event sits: everything a ledger row and an error message need. */
-export interface EventMeta {
-  chainId: number;
-  blockNumber: bigint;
-  blockHash: Hex;
-  /** block timestamp, unix seconds */
-  timestamp: bigint;
-  txHash: Hex;
-  logIndex: number;
-}
+export type { EventMeta, Hex } from "../../../indexer/types.js";
+import type { EventMeta, Hex } from "../../../indexer/types.js";
 
 export type AccountRow = typeof schema.account.$inferInsert;
 export type CollateralRow = typeof schema.collateral.$inferInsert;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { ADDR } from "../../config/fixtures.js";
+import { ADDR } from "../../../config/fixtures.js";
 import { isNewerRound, mapAnswerUpdated } from "./prices.js";
 import { MemoryStore, l1Lookup, metaAt } from "./testing.js";
 

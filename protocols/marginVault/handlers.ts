@@ -1,13 +1,13 @@
 /** MarginVault handlers: decode (Ponder) → pure mapper → write. No risk math, no reads. */
 import { ponder } from "ponder:registry";
-import { chainFor } from "./chains.js";
-import { eventMeta } from "./meta.js";
+import { chainFor } from "../../indexer/chains.js";
+import { eventMeta } from "../../indexer/meta.js";
 import { mapCollateralDeposited, mapCollateralSeized, mapCollateralWithdrawn, mapDebtBorrowed, mapDebtRepaid } from "./mappers/balances.js";
 import { mapInsuranceFunded, mapInsurancePaidOut, mapLiquidatorSet } from "./mappers/insurance.js";
 import { mapFundingUpdated, mapMarketListed, mapMarketModeChanged, mapMaxLeverageChanged } from "./mappers/markets.js";
 import { mapPositionLiquidated, mapPositionUpdated } from "./mappers/positions.js";
 import type { EventMeta, StoreOp } from "./mappers/types.js";
-import type { ChainLookup } from "../config/index.js";
+import type { ChainLookup } from "../../config/index.js";
 import { applyOps } from "./write.js";
 
 type Mapper<A> = (args: A, meta: EventMeta, chain: ChainLookup) => StoreOp[];

@@ -2,7 +2,7 @@
  * Collateral and debt events: each carries the account's new balance, so the row is written
  * from the event alone (no read). Unknown tokens are stored with asset null and UNKNOWN_TOKEN.
  */
-import type { ChainLookup } from "../../config/chainLookup.js";
+import type { ChainLookup } from "../../../config/chainLookup.js";
 import { accountOp, joinFlags, ledgerOp, tokenRef } from "./common.js";
 import type { EventMeta, Hex, LedgerKind, StoreOp } from "./types.js";
 

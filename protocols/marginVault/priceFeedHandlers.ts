@@ -1,7 +1,7 @@
 /** PriceFeed (Chainlink aggregator) handler: AnswerUpdated → price_round, latest_price, ledger. */
 import { ponder } from "ponder:registry";
-import { chainFor } from "./chains.js";
-import { eventMeta } from "./meta.js";
+import { chainFor } from "../../indexer/chains.js";
+import { eventMeta } from "../../indexer/meta.js";
 import { mapAnswerUpdated } from "./mappers/prices.js";
 import { applyOps } from "./write.js";
 

@@ -3,7 +3,7 @@
  * (chains.<name>.markets), never from a read. Events other than MarketListed that meet a market
  * with no row (listed before startBlock) create one flagged UNLISTED_MARKET.
  */
-import type { ChainLookup } from "../../config/chainLookup.js";
+import type { ChainLookup } from "../../../config/chainLookup.js";
 import { FLAG, type EventMeta, type Hex, type MarketRow, type StoreOp } from "./types.js";
 import { feedRef, joinFlags, ledgerOp, marketRef } from "./common.js";
 

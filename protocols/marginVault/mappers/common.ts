@@ -1,6 +1,5 @@
 /** Pieces every mapper shares: ledger rows, account activity, asset lookups, flags. */
-import { XmarginError } from "../../errors.js";
-import type { ChainLookup } from "../../config/chainLookup.js";
+import type { ChainLookup } from "../../../config/chainLookup.js";
 import { FLAG, type AccountRow, type EventMeta, type Flag, type Hex, type LedgerKind, type LedgerRow, type StoreOp } from "./types.js";
 
 /**
@@ -73,16 +72,4 @@ export function marketRef(chain: ChainLookup, marketId: number): { asset: string
 export function quoteRef(chain: ChainLookup): { quoteToken: Hex; asset: string | null; decimals: number | null } {
   const found = chain.tokens.get(chain.quoteToken);
   return { quoteToken: chain.quoteToken, asset: found?.asset ?? null, decimals: found?.decimals ?? null };
-}
-
-/** The error for a broken invariant: says where, so the reader can find the log. */
-export class IndexerInvariantError extends XmarginError {
-  override name = "IndexerInvariantError";
-  constructor(message: string, meta: Pick<EventMeta, "chainId" | "blockNumber" | "txHash" | "logIndex">) {
-    super(
-      "INDEXER_INVARIANT",
-      `${message} (chainId ${meta.chainId}, blockNumber ${meta.blockNumber}, txHash ${meta.txHash}, logIndex ${meta.logIndex})`,
-      { details: { chainId: meta.chainId, blockNumber: meta.blockNumber.toString(), txHash: meta.txHash, logIndex: meta.logIndex } },
-    );
-  }
 }

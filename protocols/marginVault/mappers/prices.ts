@@ -2,7 +2,7 @@
  * Chainlink AnswerUpdated(current, roundId, updatedAt): every round goes to price_round; the
  * latest_price of (chain, asset) moves only for a known feed, a positive answer and a newer round.
  */
-import type { ChainLookup } from "../../config/chainLookup.js";
+import type { ChainLookup } from "../../../config/chainLookup.js";
 import { feedRef, joinFlags, ledgerOp } from "./common.js";
 import { FLAG, type EventMeta, type Hex, type LatestPriceRow, type StoreOp } from "./types.js";
 

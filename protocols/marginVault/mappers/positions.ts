@@ -3,7 +3,7 @@
  * position and cash are written from the event; open interest moves by the size change
  * (old = newSize − sizeDelta), applied to the stored market row in Ponder's cache.
  */
-import type { ChainLookup } from "../../config/chainLookup.js";
+import type { ChainLookup } from "../../../config/chainLookup.js";
 import { liquidationId } from "./balances.js";
 import { accountOp, joinFlags, ledgerOp, marketRef, quoteRef } from "./common.js";
 import { openInterestDelta, placeholderMarket } from "./markets.js";

@@ -1,5 +1,5 @@
 /** Insurance fund and liquidator-authorization events. */
-import type { ChainLookup } from "../../config/chainLookup.js";
+import type { ChainLookup } from "../../../config/chainLookup.js";
 import { accountOp, joinFlags, ledgerOp, quoteRef, tokenRef } from "./common.js";
 import type { EventMeta, Hex, StoreOp } from "./types.js";
 
