@@ -57,7 +57,7 @@ function emptyTiers(): Record<Tier, number> {
  * float inputs, which the screens give: 100k Decimal parses of floats cost ~0.3 s, and a float's own
  * error (1e-16 relative) is far below a cent; the float part joins the exact part once at the end.
  */
-class MixedSum {
+export class MixedSum {
   private exact = ZERO;
   private sum = 0;
   private comp = 0;

@@ -13,11 +13,11 @@
  */
 import type Decimal from "decimal.js";
 import { getAddress, type Address } from "viem";
-import { runAaveScenario, unifiedExposure, deficiencyByDomain, type AaveDomainAccount, type AaveScenarioResult, type DomainTotals, type UnifiedExposure, type VaultDomainAccount } from "../../risk/domains/index.js";
+import { runAaveScenario, unifiedExposure, deficiencyFromTotals, emptyDomainTotals, type AaveDomainAccount, type AaveScenarioResult, type DomainTotals, type UnifiedExposure, type VaultDomainAccount } from "../../risk/domains/index.js";
 import type { PreparedEnvironment } from "../../risk/environment.js";
 import { ZERO } from "../../risk/decimal.js";
 import type { AccountRisk, ChainId, RiskConfig, StressScenario, SystemRisk } from "../../risk/types.js";
-import type { DomainCheckpoint, DomainProblem, DomainSource } from "../../protocols/types.js";
+import type { DomainCheckpoint, DomainEvaluation, DomainProblem, DomainSource } from "../../protocols/types.js";
 import type { CheckpointRow } from "../book/reader.js";
 
 /** What the view needs of the risk book. */
@@ -96,7 +96,7 @@ export function createDomainView(options: DomainViewOptions): DomainView {
   let syncing: Promise<void> | null = null;
   let again = false;
   let closed = false;
-  let evaluation: { version: number; env: PreparedEnvironment; accounts: AaveDomainAccount[]; problems: DomainProblem[] } | null = null;
+  let evaluation: { version: number; env: PreparedEnvironment; parts: DomainEvaluation[] } | null = null;
   const stressCache = new Map<string, AaveScenarioResult>();
   let stressVersion = -1;
 
@@ -152,19 +152,13 @@ export function createDomainView(options: DomainViewOptions): DomainView {
   const timer = pollIntervalMs > 0 && options.sources.length > 0 ? setInterval(() => void sync(), pollIntervalMs) : null;
   timer?.unref?.();
 
-  function evaluated(): { accounts: AaveDomainAccount[]; problems: DomainProblem[] } {
+  /** every source's evaluation at the current read and environment (screened once, exact on demand) */
+  function evaluated(): DomainEvaluation[] {
     const env = options.book.environment();
-    if (env === null || version === 0) return { accounts: [], problems: [] };
-    if (evaluation && evaluation.version === version && evaluation.env === env) return evaluation;
-    const accounts: AaveDomainAccount[] = [];
-    const problems: DomainProblem[] = [];
-    for (const s of options.sources) {
-      const e = s.evaluate(env, stamps);
-      accounts.push(...e.accounts);
-      problems.push(...e.problems);
-    }
-    evaluation = { version, env, accounts, problems };
-    return evaluation;
+    if (env === null || version === 0) return [];
+    if (evaluation && evaluation.version === version && evaluation.env === env) return evaluation.parts;
+    evaluation = { version, env, parts: options.sources.map((s) => s.evaluate(env, stamps)) };
+    return evaluation.parts;
   }
 
   function vaultTotals(system: SystemRisk): DomainTotals {
@@ -182,17 +176,18 @@ export function createDomainView(options: DomainViewOptions): DomainView {
   return {
     sync,
     version: () => version,
-    accounts: () => evaluated().accounts,
+    accounts: () => evaluated().flatMap((e) => e.all()),
     overview() {
-      const { accounts, problems } = evaluated();
-      const protocols = deficiencyByDomain(accounts);
+      const parts = evaluated();
+      const protocols = deficiencyFromTotals(parts.flatMap((e) => e.totals));
+      const problems = parts.flatMap((e) => e.problems);
       const vault = vaultTotals(options.book.system());
       // configured domains without accounts are listed too (zero totals)
       const present = new Set(protocols.domains.map((d) => d.domain.id));
       const empty: DomainTotals[] = options.sources
         .flatMap((s) => s.domains())
         .filter((d) => !present.has(d.id))
-        .map((domain) => ({ domain, accounts: 0, collateralUsd: ZERO, debtUsd: ZERO, badDebtUsd: ZERO, accountsPerTier: { SAFE: 0, MARGIN_CALL: 0, LIQUIDATABLE: 0, INSOLVENT: 0 } }));
+        .map((domain) => emptyDomainTotals(domain));
       const domains = [vault, ...[...protocols.domains, ...empty].sort((a, b) => (a.domain.id < b.domain.id ? -1 : 1))];
       return {
         domains,
@@ -206,7 +201,7 @@ export function createDomainView(options: DomainViewOptions): DomainView {
     exposure(address) {
       const who = getAddress(address);
       const vault = options.book.account(who.toLowerCase() as `0x${string}`);
-      const aave = evaluated().accounts.filter((a) => a.address === who);
+      const aave = evaluated().flatMap((e) => e.account(who));
       const vaultAccount: VaultDomainAccount[] = vault
         ? [{ domain: { kind: "vault", id: "vault", chainIds: vault.chainIds }, address: who, risk: vault, badDebtUsd: vault.equityUsd.isNeg() ? vault.equityUsd.neg() : ZERO }]
         : [];
@@ -215,7 +210,7 @@ export function createDomainView(options: DomainViewOptions): DomainView {
     endangered(maxHealthFactor, first) {
       const limit = BigInt(Math.round(maxHealthFactor * 1e6)) * (WAD / 1_000_000n);
       return evaluated()
-        .accounts.filter((a) => a.rule.healthFactorWad !== null && a.rule.healthFactorWad < limit)
+        .flatMap((e) => e.endangered(limit, first))
         .sort((a, b) => (a.rule.healthFactorWad! < b.rule.healthFactorWad! ? -1 : a.rule.healthFactorWad! > b.rule.healthFactorWad! ? 1 : a.address < b.address ? -1 : 1))
         .slice(0, first);
     },

@@ -1,7 +1,7 @@
 /** Plain-data helpers for the domain view's tests (no store): a source over given Aave market states. */
 import type { AaveMarketState } from "../../protocols/aaveV3/ledger.js";
 import type { DomainCheckpoint, DomainSource } from "../../protocols/types.js";
-import { aaveAccountSnapshot, aaveDomainAccount, aaveDomainId, aaveViewContext, type AaveDomainAccount, type AaveStressMarket } from "../../risk/domains/index.js";
+import { aaveAccountSnapshot, aaveDomainId, aaveViewContext, evaluateAaveMarkets, type AaveStressMarket } from "../../risk/domains/index.js";
 import { addr, USDC, WBTC, WETH } from "../../risk/domains/testing.js";
 
 export const symbols = new Map([
@@ -29,8 +29,7 @@ export function plainSource(states: AaveMarketState[], onRead: () => void = () =
     evaluate(e, checkpoints: ReadonlyMap<number, DomainCheckpoint>) {
       const ts = checkpoints.get(CHAIN)!.blockTimestamp;
       const ctx = aaveViewContext(e, { chainId: CHAIN, blockTimestamp: ts, finalitySeconds: 60, maxDataLagSeconds: 120, symbols });
-      const accounts: AaveDomainAccount[] = [...current.accounts].sort().map((u) => aaveDomainAccount(CHAIN, POOL, aaveAccountSnapshot(current, u, BigInt(ts)), ctx, { exactLiquidationPrices: false }));
-      return { accounts, problems: [] };
+      return evaluateAaveMarkets([{ chainId: CHAIN, pool: POOL, domainId: aaveDomainId(CHAIN, POOL), state: current, timestamp: BigInt(ts), ctx }]);
     },
     stressMarkets: (checkpoints: ReadonlyMap<number, DomainCheckpoint>): AaveStressMarket[] => {
       const ts = BigInt(checkpoints.get(CHAIN)?.blockTimestamp ?? 0);

@@ -50,7 +50,8 @@ describe("aaveMarketSpecs", () => {
     expect(source.domains().map((d) => d.id)).toEqual([`aaveV3:1337001:${getAddress(ethereum.pool as string)}`]);
     const env = prepareEnvironment(riskConfig, envInput());
     const e = source.evaluate(env, new Map());
-    expect(e.accounts).toEqual([]);
+    expect(e.all()).toEqual([]);
+    expect(e.totals).toEqual([]);
     expect(e.problems).toHaveLength(1);
     expect(e.problems[0]!.message).toMatch(/reserves WBTC have no risk asset/);
     expect(createAaveDomainSource({ config: validateConfig(exampleRawConfig()), riskConfig, schema: "x", query: async () => [] })).toBeNull();

@@ -1,9 +1,10 @@
 /**
  * The Aave v3 markets as margin domains for the risk book (protocols/types.ts DomainSource): one
  * domain per configured market (chain, Pool). `read()` rebuilds every market's state from the
- * store rows (storeReader.ts, exact integers); `evaluate()` gives each account with a position its
- * protocol rule (exact, at the indexed block's timestamp) and xmargin's view (the tick's σ, the
- * chain's own finality and data lag) through risk/domains. Pure apart from `read()`.
+ * store rows (storeReader.ts, exact integers); `evaluate()` screens every account with a position
+ * (risk/domains aaveEvaluation.ts: per domain totals with exact tiers and bad debt) and gives, on
+ * demand and exactly, an account's protocol rule (at the indexed block's timestamp) and xmargin's
+ * view (the tick's σ, the chain's own finality and data lag). Pure apart from `read()`.
  *
  * Risk symbols: an Aave asset is priced for σ as the risk asset its chain's `tokens` entry names
  * (the devnet lists Aave's reserves there), else as the reserve's configured symbol when the risk
@@ -12,7 +13,7 @@
  */
 import { getAddress, type Address } from "viem";
 import type { XmarginConfig } from "../../config/types.js";
-import { aaveAccountSnapshot, aaveDomainAccount, aaveDomainId, aaveViewContext, DomainInputError, type AaveAccountSnapshot, type AaveDomainAccount, type AaveStressMarket, type MarginDomainRef } from "../../risk/domains/index.js";
+import { aaveAccountSnapshot, aaveDomainId, aaveViewContext, DomainInputError, evaluateAaveMarkets, type AaveAccountSnapshot, type AaveStressMarket, type MarginDomainRef } from "../../risk/domains/index.js";
 import type { PreparedEnvironment } from "../../risk/environment.js";
 import type { AssetSymbol, RiskConfig } from "../../risk/types.js";
 import type { DomainCheckpoint, DomainEvaluation, DomainProblem, DomainSource, DomainSourceContext } from "../types.js";
@@ -111,25 +112,34 @@ export function createAaveDomainSource(context: DomainSourceContext): DomainSour
       markets = read.filter((m) => specOf(m) !== undefined);
     },
     evaluate(env: PreparedEnvironment, checkpoints: ReadonlyMap<number, DomainCheckpoint>): DomainEvaluation {
-      const accounts: AaveDomainAccount[] = [];
-      const problems: DomainProblem[] = [];
+      const unmapped: DomainProblem[] = [];
       for (const spec of specs) {
-        if (spec.unmapped.length > 0) problems.push({ domainId: spec.domainId, message: `reserves ${spec.unmapped.join(", ")} have no risk asset: list them in the chain's tokens with an 'asset' of the risk config (${Object.keys(context.riskConfig.assets).join(", ")}); accounts holding them are not evaluated` });
+        if (spec.unmapped.length > 0) unmapped.push({ domainId: spec.domainId, message: `reserves ${spec.unmapped.join(", ")} have no risk asset: list them in the chain's tokens with an 'asset' of the risk config (${Object.keys(context.riskConfig.assets).join(", ")}); accounts holding them are not evaluated` });
       }
-      for (const m of markets) {
-        const spec = specOf(m)!;
-        const checkpoint = checkpoints.get(m.chainId);
-        const ctx = aaveViewContext(env, { chainId: m.chainId, blockTimestamp: checkpoint?.blockTimestamp ?? null, finalitySeconds: spec.finalitySeconds, maxDataLagSeconds: spec.maxDataLagSeconds, symbols: spec.symbols, baseCurrencyUnit: BASE_CURRENCY_UNIT });
-        for (const s of snapshots(m, checkpoint, spec, problems)) {
-          try {
-            accounts.push(aaveDomainAccount(m.chainId, m.pool, s, ctx, { exactLiquidationPrices: false }));
-          } catch (error) {
-            if (!(error instanceof DomainInputError)) throw error;
-            problems.push({ domainId: spec.domainId, address: s.account, message: error.message });
-          }
-        }
-      }
-      return { accounts, problems };
+      const evaluation = evaluateAaveMarkets(
+        markets.map((m) => {
+          const spec = specOf(m)!;
+          const checkpoint = checkpoints.get(m.chainId);
+          return {
+            chainId: m.chainId,
+            pool: m.pool,
+            domainId: spec.domainId,
+            state: m.state,
+            timestamp: evaluationTime(m.state, checkpoint?.blockTimestamp),
+            ctx: aaveViewContext(env, { chainId: m.chainId, blockTimestamp: checkpoint?.blockTimestamp ?? null, finalitySeconds: spec.finalitySeconds, maxDataLagSeconds: spec.maxDataLagSeconds, symbols: spec.symbols, baseCurrencyUnit: BASE_CURRENCY_UNIT }),
+          };
+        }),
+      );
+      return {
+        totals: evaluation.totals,
+        // the list grows when an account asked for later cannot be evaluated (the screen flags those up front)
+        get problems() {
+          return [...unmapped, ...evaluation.problems];
+        },
+        account: evaluation.account,
+        endangered: evaluation.endangered,
+        all: evaluation.all,
+      };
     },
     stressMarkets(checkpoints: ReadonlyMap<number, DomainCheckpoint>): AaveStressMarket[] {
       const problems: DomainProblem[] = [];

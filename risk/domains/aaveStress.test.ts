@@ -126,3 +126,56 @@ describe("runDomainScenarios", () => {
     expect(withPrior.finalMultipliers.BTC.toString()).toBe("0.5");
   });
 });
+
+describe("runAaveScenario: the float screen skips only what cannot change the result", () => {
+  const user = fc.record({
+    usdc: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 10n ** 13n })),
+    weth: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 10n ** 22n })),
+    wbtc: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 10n ** 9n })),
+    debtUsdc: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 10n ** 12n })),
+    debtWeth: fc.oneof(fc.constant(0n), fc.bigInt({ min: 1n, max: 10n ** 21n })),
+    eMode: fc.boolean(),
+  });
+  test("property: screened and reference cascades give identical results (rounds, calls, deficiency, shortfalls)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(user, { minLength: 1, maxLength: 25 }),
+        fc.integer({ min: -95, max: 60 }),
+        fc.integer({ min: -60, max: 20 }),
+        fc.boolean(),
+        fc.array(fc.integer({ min: 9_700, max: 10_300 }), { maxLength: 12 }),
+        (users, eth, btc, eModeSource, nearBps) => {
+          const state = market({
+            timestamp: GOLDEN_TIMESTAMP,
+            reserves: plainReserves().map((r) => ({ ...r, eModeCategoryId: r.asset === WETH ? 1 : 0 })),
+            eModeCategories: [{ categoryId: 1, ltvBps: 9_000n, liquidationThresholdBps: 9_300n, liquidationBonusBps: 10_100n, priceSource: eModeSource ? WETH : undefined }],
+            users: users.map((u, i) => {
+              const supplied: Record<string, bigint> = {};
+              const borrowed: Record<string, bigint> = {};
+              if (u.usdc) supplied[USDC] = u.usdc;
+              if (u.weth) supplied[WETH] = u.weth;
+              if (u.wbtc) supplied[WBTC] = u.wbtc;
+              if (u.debtUsdc) borrowed[USDC] = u.debtUsdc;
+              if (u.debtWeth) borrowed[WETH] = u.debtWeth;
+              return { account: addr(0x60000 + i), supplied, borrowed, eModeCategoryId: u.eMode ? 1 : 0 };
+            }).concat(
+              // debt within ±3% of the collateral's value at the shocked ETH price: shortfalls on the edge
+              nearBps.map((bps, i) => {
+                const weth = 10n ** 18n * BigInt(1 + i);
+                const usdc = (BigInt(1 + i) * 2_000n * BigInt(100 + eth) * BigInt(bps) * 10n ** 6n) / 100n / 10_000n;
+                return { account: addr(0x61000 + i), supplied: { [WETH]: weth }, borrowed: { [USDC]: usdc }, eModeCategoryId: 0 };
+              }),
+            ),
+          });
+          const accounts = [...state.accounts].sort().map((u) => aaveAccountSnapshot(state, u, GOLDEN_TIMESTAMP));
+          const m: AaveStressMarket = { chainId: CHAIN_L1, pool: addr(0x9001), symbols, baseCurrencyUnit: 100_000_000n, accounts };
+          const scenario = { name: "p", shocks: [{ asset: "ETH", pct: (eth / 100).toString() }, { asset: "BTC", pct: (btc / 100).toString() }] };
+          const fast = runAaveScenario([m], config, scenario);
+          const reference = runAaveScenario([m], config, scenario, { screen: false });
+          expect(JSON.stringify(fast)).toBe(JSON.stringify(reference));
+        },
+      ),
+      { numRuns: 120 },
+    );
+  });
+});

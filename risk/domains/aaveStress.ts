@@ -40,6 +40,12 @@ export interface AaveStressOptions {
    * `priceImpact`): converted to volume `V = depth·(impact/κ)²` and added to this cascade's.
    */
   priorImpact?: Record<AssetSymbol, Decimal | number | string>;
+  /**
+   * Skip the exact rule for accounts a float bound proves safe (not liquidatable, no shortfall) at
+   * a round's prices (default true). The results are the same either way (tested); false is the
+   * reference path that evaluates every account exactly every round.
+   */
+  screen?: boolean;
 }
 
 /** liquidationCalls one account can take per round by default (50% close factor: a few suffice; a bound, not a model). */
@@ -106,6 +112,74 @@ function repriced(s: AaveAccountSnapshot, prices: Map<Address, bigint>): AaveAcc
   return { ...s, eMode, reserves: s.reserves.map((r) => ({ ...r, priceBase: prices.get(r.asset) ?? r.priceBase })) };
 }
 
+/**
+ * An account's items as floats, for the bounds below: per counted collateral / debt item the
+ * amount, the token unit, the liquidation threshold that applies, and which price values it (the
+ * eMode category's source when the reserve is in the user's category and that price is not 0).
+ */
+interface FloatAccount {
+  coll: number[];
+  debt: number[];
+  unit: number[];
+  lt: number[];
+  asset: Address[];
+  /** the eMode source pricing the item, or null */
+  source: (Address | null)[];
+  /** the snapshot's own prices, for assets the round's price map does not list */
+  ownPrice: number[];
+  sourcePrice: number[];
+}
+
+function floatAccount(a: AaveAccountSnapshot): FloatAccount {
+  const f: FloatAccount = { coll: [], debt: [], unit: [], lt: [], asset: [], source: [], ownPrice: [], sourcePrice: [] };
+  for (const r of a.reserves) {
+    const counted = r.usingAsCollateral && r.liquidationThresholdBps !== 0n;
+    if (!counted && r.debtRaw === 0n) continue;
+    const inCat = a.eMode !== null && r.eModeCategoryId === a.eMode.categoryId;
+    f.coll.push(counted ? Number(r.collateralRaw) : 0);
+    f.debt.push(Number(r.debtRaw));
+    f.unit.push(10 ** r.decimals);
+    f.lt.push(Number(inCat ? a.eMode!.liquidationThresholdBps : r.liquidationThresholdBps));
+    f.asset.push(r.asset);
+    f.source.push(inCat && a.eMode!.priceSourceAsset !== null ? a.eMode!.priceSourceAsset : null);
+    f.ownPrice.push(Number(r.priceBase));
+    f.sourcePrice.push(a.eMode !== null ? Number(a.eMode.priceBase) : 0);
+  }
+  return f;
+}
+
+/**
+ * Whether the exact rule can be skipped at prices `pF` (base units per whole token, floats): the
+ * account is certainly not liquidatable (a lower bound of its health factor is ≥ 1) and/or
+ * certainly has no shortfall. The bounds cover each value's floor (1 base unit per item), the
+ * whole-bps floor of the average threshold (1 bps, plus its perturbation by those floors),
+ * percentMul / wadDiv rounding and the floats' own error (≤ 1e-12 relative, far below what is used).
+ */
+function floatSafety(f: FloatAccount, pF: ReadonlyMap<Address, number>): { notLiquidatable: boolean; noShortfall: boolean } {
+  let C = 0, L = 0, D = 0;
+  const n = f.coll.length;
+  for (let k = 0; k < n; k++) {
+    const own = pF.get(f.asset[k]) ?? f.ownPrice[k];
+    let p = own;
+    if (f.source[k] !== null) {
+      const src = pF.get(f.source[k]!) ?? f.sourcePrice[k];
+      if (src !== 0) p = src;
+    }
+    const v = (f.coll[k] * p) / f.unit[k];
+    C += v;
+    L += v * f.lt[k];
+    D += (f.debt[k] * p) / f.unit[k];
+  }
+  if (!Number.isFinite(C) || !Number.isFinite(D) || !Number.isFinite(L)) return { notLiquidatable: false, noShortfall: false };
+  const slack = n + 1;
+  const noShortfall = D * (1 + 1e-12) + slack < C * (1 - 1e-12) - slack;
+  if (D === 0) return { notLiquidatable: true, noShortfall };
+  const cLow = C * (1 - 1e-12) - slack;
+  const avgLow = C > 0 ? (L / C) * (1 - 1e-9) - 1 - (2e4 * slack) / C : 0;
+  const hfLow = cLow > 0 && avgLow > 0 ? ((cLow * avgLow) / 1e4 - 1) / (D * (1 + 1e-12) + slack) : 0;
+  return { notLiquidatable: hfLow >= 1 + 1e-9, noShortfall };
+}
+
 function shortfallBase(s: AaveAccountSnapshot): bigint {
   const d = snapshotAccountData(s);
   return d.totalDebtBase > d.totalCollateralBase ? d.totalDebtBase - d.totalCollateralBase : 0n;
@@ -137,6 +211,7 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
   const s = validateScenario(scenario, config);
   const maxRounds = options.maxRounds ?? config.params.cascadeMaxRounds;
   const maxCalls = options.maxCallsPerAccount ?? DEFAULT_MAX_CALLS_PER_ACCOUNT;
+  const screen = options.screen ?? true;
   const unreachable = new Set(s.unreachableChains ?? []);
   const shock: Record<AssetSymbol, Decimal> = {};
   for (const x of s.shocks) shock[x.asset] = ONE.plus(x.pct);
@@ -159,8 +234,16 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
     const ref = marketPrices(m);
     const symbols = new Map<Address, AssetSymbol>();
     for (const asset of ref.keys()) symbols.set(asset, symbolOf(m, asset, config));
-    return { m, ref, symbols, accounts: m.accounts.map((a) => a), calls: 0, repaid: ZERO, before: ZERO };
+    const refF = new Map<Address, number>([...ref].map(([a, p]) => [a, Number(p)]));
+    return { m, ref, symbols, accounts: m.accounts.map((a) => a), floats: m.accounts.map(floatAccount), prices: ref, pricesF: refF, calls: 0, repaid: ZERO, before: ZERO };
   });
+  type MarketRun = (typeof state)[number];
+  /** the account at the round's prices (the exact path's input) */
+  const current = (st: MarketRun, i: number): AaveAccountSnapshot => (st.accounts[i] = repriced(st.accounts[i], st.prices));
+  const shortfallAt = (st: MarketRun, i: number, pF: ReadonlyMap<Address, number>): bigint => {
+    if (screen && floatSafety(st.floats[i], pF).noShortfall) return 0n;
+    return shortfallBase(screen ? repriced(st.accounts[i], st.prices) : st.accounts[i]);
+  };
   const pricesOf = (st: (typeof state)[number]) => {
     const p = new Map<Address, bigint>();
     for (const [asset, p0] of st.ref) {
@@ -171,16 +254,25 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
   };
   const reprice = () => {
     for (const st of state) {
-      const p = pricesOf(st);
-      st.accounts = st.accounts.map((a) => repriced(a, p));
+      st.prices = pricesOf(st);
+      st.pricesF = new Map([...st.prices].map(([a, p]) => [a, Number(p)]));
+      // the reference path reprices every account now; the screened one when an account is evaluated exactly
+      if (!screen) st.accounts = st.accounts.map((a) => repriced(a, st.prices));
     }
   };
   const deficiency = (): Decimal => {
     let total = ZERO;
-    for (const st of state) for (const a of st.accounts) total = total.plus(usd(shortfallBase(a), st.m.baseCurrencyUnit));
+    for (const st of state) for (let i = 0; i < st.accounts.length; i++) total = total.plus(usd(shortfallAt(st, i, st.pricesF), st.m.baseCurrencyUnit));
     return roundUpUsd(total);
   };
-  for (const st of state) for (const a of st.accounts) st.before = st.before.plus(usd(shortfallBase(a), st.m.baseCurrencyUnit));
+  // before the shock: at the snapshots' own prices
+  for (const st of state) {
+    const own = new Map<Address, number>([...st.ref].map(([a, p]) => [a, Number(p)]));
+    for (let i = 0; i < st.accounts.length; i++) {
+      const short = screen && floatSafety(st.floats[i], own).noShortfall ? 0n : shortfallBase(st.accounts[i]);
+      st.before = st.before.plus(usd(short, st.m.baseCurrencyUnit));
+    }
+  }
 
   reprice();
   const rounds: AaveCascadeRound[] = [];
@@ -191,8 +283,9 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
     for (const st of state) {
       if (unreachable.has(st.m.chainId)) continue;
       const unit = st.m.baseCurrencyUnit;
-      st.accounts = st.accounts.map((a0) => {
-        let a = a0;
+      for (let i = 0; i < st.accounts.length; i++) {
+        if (screen && floatSafety(st.floats[i], st.pricesF).notLiquidatable) continue;
+        let a = screen ? current(st, i) : st.accounts[i];
         let n = 0;
         for (; n < maxCalls; n++) {
           const plan = aaveAccountRule(a).bestLiquidation;
@@ -215,9 +308,10 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
           accountsHit++;
           calls += n;
           st.calls += n;
+          st.accounts[i] = a;
+          st.floats[i] = floatAccount(a);
         }
-        return a;
-      });
+      }
     }
     if (calls === 0) break;
     for (const [sym, v] of Object.entries(volume)) {
@@ -232,7 +326,7 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
   }
   const domains: AaveDomainStress[] = state.map((st) => {
     const shortfalls = st.accounts
-      .map((a) => ({ address: a.account, base: shortfallBase(a) }))
+      .map((a, i) => ({ address: a.account, base: shortfallAt(st, i, st.pricesF) }))
       .filter((x) => x.base > 0n)
       .sort((x, y) => (x.base !== y.base ? (x.base > y.base ? -1 : 1) : x.address < y.address ? -1 : x.address > y.address ? 1 : 0))
       .map((x) => ({ address: x.address, shortfallUsd: roundUpUsd(usd(x.base, st.m.baseCurrencyUnit)) }));

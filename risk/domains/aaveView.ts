@@ -108,7 +108,7 @@ const BPS = new D(10_000);
  * an exp and a sqrt in decimal.js (most of a view's cost when computed per item). Same numbers.
  */
 const haircutMemo = new WeakMap<AaveViewContext, Map<string, ReturnType<typeof haircutPair>>>();
-function haircutOf(ctx: AaveViewContext, symbol: AssetSymbol, sigma: Decimal, z: Decimal, horizon: number): ReturnType<typeof haircutPair> {
+export function haircutOfContext(ctx: AaveViewContext, symbol: AssetSymbol, sigma: Decimal, z: Decimal, horizon: number): ReturnType<typeof haircutPair> {
   let memo = haircutMemo.get(ctx);
   if (memo === undefined) haircutMemo.set(ctx, (memo = new Map()));
   const key = `${symbol}|${z.toString()}|${horizon}`;
@@ -158,8 +158,8 @@ export function aaveAccountView(snapshot: AaveAccountSnapshot, ctx: AaveViewCont
     const a = ctx.assets[symbol];
     if (a.priceStale) staleSymbols.add(symbol);
     const priceUsd = new D(effectivePriceBase(snapshot, r).toString()).div(unitUsd);
-    const m = haircutOf(ctx, symbol, a.sigmaAnnual, ctx.zMaintenance, total);
-    const i = haircutOf(ctx, symbol, a.sigmaAnnual, ctx.zInitial, 2 * total);
+    const m = haircutOfContext(ctx, symbol, a.sigmaAnnual, ctx.zMaintenance, total);
+    const i = haircutOfContext(ctx, symbol, a.sigmaAnnual, ctx.zInitial, 2 * total);
     let slope = ZERO;
     if (collateral) {
       const q = fromRaw(r.collateralRaw, r.decimals);

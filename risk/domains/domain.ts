@@ -29,7 +29,7 @@ export function aaveDomainId(chainId: ChainId, pool: Address): `aaveV3:${number}
 
 /** One frozen ref per (chain, pool as given): a whole-market tick checksums the pool once, not per account. */
 const domainRefs = new Map<string, Extract<MarginDomainRef, { kind: "aaveV3" }>>();
-function aaveDomainRef(chainId: ChainId, pool: Address): Extract<MarginDomainRef, { kind: "aaveV3" }> {
+export function aaveDomainRef(chainId: ChainId, pool: Address): Extract<MarginDomainRef, { kind: "aaveV3" }> {
   const key = `${chainId}:${pool}`;
   let ref = domainRefs.get(key);
   if (ref === undefined) {
@@ -83,7 +83,7 @@ export function vaultDomainAccount(account: AccountState, env: PreparedEnvironme
 }
 
 /** base units → USD: x / unit, rounded up (liabilities) or down (assets) at 18 decimals. */
-function baseToUsd(x: bigint, unit: bigint, up: boolean): Decimal {
+export function baseToUsd(x: bigint, unit: bigint, up: boolean): Decimal {
   const v = new D(x.toString()).div(unit.toString());
   return up ? roundUpUsd(v) : v.toDecimalPlaces(18, D.ROUND_FLOOR);
 }
@@ -177,7 +177,20 @@ export function deficiencyByDomain(accounts: Iterable<DomainAccount>): Deficienc
     d.badDebtUsd = d.badDebtUsd.plus(t.badDebtUsd);
     d.accountsPerTier[t.tier]++;
   }
-  const domains = [...byId.values()].sort((a, b) => (a.domain.id < b.domain.id ? -1 : a.domain.id > b.domain.id ? 1 : 0));
+  return deficiencyFromTotals(byId.values());
+}
+
+/** A domain's totals with no accounts yet. */
+export function emptyDomainTotals(domain: MarginDomainRef): DomainTotals {
+  return { domain, accounts: 0, collateralUsd: ZERO, debtUsd: ZERO, badDebtUsd: ZERO, accountsPerTier: emptyTiers() };
+}
+
+/**
+ * Bad debt per chain and in total from per-domain totals (one entry per domain id; sorted by id
+ * in the result): what deficiencyByDomain does after summing its accounts.
+ */
+export function deficiencyFromTotals(totals: Iterable<DomainTotals>): DeficiencyByDomain {
+  const domains = [...totals].sort((a, b) => (a.domain.id < b.domain.id ? -1 : a.domain.id > b.domain.id ? 1 : 0));
   const chains = new Map<ChainId, Decimal>();
   let cross = ZERO;
   let total = ZERO;

@@ -5,3 +5,5 @@ export * from "./aaveRule.js";
 export * from "./aaveView.js";
 export * from "./domain.js";
 export * from "./aaveStress.js";
+export * from "./aaveScreen.js";
+export * from "./aaveEvaluation.js";
