@@ -24,7 +24,7 @@ describe("priceReads", () => {
 
   it("symbols and addresses (any case) resolve to checksummed underlyings; everyBlocks defaults to 1", () => {
     expect(parse({ assets: ["wstETH", WETH.toLowerCase()] })).toEqual({ value: { everyBlocks: 1, assets: [WSTETH, WETH] }, problems: [] });
-    expect(parse({ everyBlocks: 5, assets: [WSTETH] }).value).toEqual({ everyBlocks: 5, assets: [WSTETH] });
+    expect(parse({ everyBlocks: 5, assets: [WSTETH], $comment: "why" }).value).toEqual({ everyBlocks: 5, assets: [WSTETH] });
     expect(isPriceRead({ everyBlocks: 1, assets: [WSTETH] }, WSTETH.toLowerCase() as `0x${string}`)).toBe(true);
     expect(isPriceRead({ everyBlocks: 1, assets: [WSTETH] }, WETH)).toBe(false);
   });
@@ -39,7 +39,7 @@ describe("priceReads", () => {
     const { value, problems } = parse({ everyBlocks: 0, assets: ["stETH", "0x0000000000000000000000000000000000000001", "WETH", WETH], colour: 1 });
     expect(value).toBeUndefined();
     expect(problems).toEqual([
-      "'priceReads.colour' is not a known key; expected everyBlocks, assets",
+      "'priceReads.colour' is not a known key; expected everyBlocks, assets ($comment allowed)",
       "'priceReads.everyBlocks' is 0; expected a whole number of blocks 1–100000 (1 = read at every block, the only exact choice)",
       `'priceReads.assets[0]' is "stETH"; expected an underlying address or a listed reserve's symbol (WETH, wstETH)`,
       `'priceReads.assets[1]' is 0x0000000000000000000000000000000000000001, which is not the underlying of any listed reserve (WETH ${WETH}, wstETH ${WSTETH}); expected one of them`,

@@ -34,7 +34,7 @@ export function parsePriceReads(input: unknown, reserves: readonly { symbol: str
     return undefined;
   }
   const o = input as Record<string, unknown>;
-  for (const k of Object.keys(o)) if (k !== "everyBlocks" && k !== "assets") problems.push(`'priceReads.${k}' is not a known key; expected everyBlocks, assets`);
+  for (const k of Object.keys(o)) if (k !== "everyBlocks" && k !== "assets" && k !== "$comment") problems.push(`'priceReads.${k}' is not a known key; expected everyBlocks, assets ($comment allowed)`);
   const everyBlocks = o.everyBlocks === undefined ? 1 : o.everyBlocks;
   if (typeof everyBlocks !== "number" || !Number.isInteger(everyBlocks) || everyBlocks < 1 || everyBlocks > MAX_EVERY_BLOCKS) {
     problems.push(`'priceReads.everyBlocks' is ${JSON.stringify(o.everyBlocks)}; expected a whole number of blocks 1–${MAX_EVERY_BLOCKS} (1 = read at every block, the only exact choice)`);
