@@ -38,7 +38,7 @@ let driver: AaveDriver;
 /** the block of the last transaction that moved WBTC's Aave price */
 let lastPriceMove = 0n;
 const priceHistory: { what: string; block: bigint; price: bigint }[] = [];
-const stores: { label: string; markets: AaveStoreMarket[]; rows: Record<string, unknown>[] }[] = [];
+const stores: { label: string; markets: AaveStoreMarket[]; rows: Record<string, unknown>[]; cachedCalls: number }[] = [];
 
 const client = () => createPublicClient({ transport: http(chain.rpcUrl) });
 const oraclePrice = (blockNumber?: bigint) =>
@@ -66,7 +66,9 @@ async function backfill(label: string, dir: string): Promise<void> {
   const db = new PGlite(dir);
   try {
     const query = async (sql: string, params: readonly unknown[]) => (await db.query<Record<string, unknown>>(sql, params as unknown[])).rows;
-    stores.push({ label, markets: await readAaveMarkets(query, { schema }), rows: await query(`SELECT * FROM "${schema}"."aave_asset_price"`, []) });
+    // Ponder's RPC cache (eth_call results by block, among others) in the same database
+    const [{ n }] = (await query(`SELECT count(*)::int AS n FROM ponder_sync.rpc_request_results WHERE block_number IS NOT NULL`, [])) as [{ n: number }];
+    stores.push({ label, markets: await readAaveMarkets(query, { schema }), rows: await query(`SELECT * FROM "${schema}"."aave_asset_price"`, []), cachedCalls: n });
   } finally {
     await db.close();
   }
@@ -107,7 +109,7 @@ describe("Aave prices read from a source that emits no events", () => {
     expect(entry.priceReads).toEqual({ everyBlocks: 1, assets: ["WBTC"] });
     expect(entry.reserves.find((r) => r.symbol === "WBTC")!.priceSource).toBe(wbtc.priceAdapter!.address);
     expect(wbtc.priceSource).toBe(wbtc.priceAdapter!.address);
-    console.log(`aave price reads e2e: ${driver.stats.sent} Aave transactions (${driver.stats.failed} reverted); WBTC price moves ${priceHistory.map((p) => `${p.what} @${p.block} → ${p.price}`).join(", ")}`);
+    console.log(`aave price reads e2e: ${driver.stats.sent} Aave transactions (${driver.stats.failed} reverted); ${stores.map((x) => x.cachedCalls).join(" / ")} cached block-dependent RPC results after the backfill / the replay; WBTC price moves ${priceHistory.map((p) => `${p.what} @${p.block} → ${p.price}`).join(", ")}`);
   });
 
   it.each([0, 1])("store %i: every account's getUserAccountData, every reserve and scaled balance, exactly, at the head block", async (i) => {
@@ -127,6 +129,9 @@ describe("Aave prices read from a source that emits no events", () => {
     const row = stores[0]!.rows.map((r) => ({ asset: String(r.asset), price: BigInt(r.price as string), blockNumber: BigInt(r.block_number as string) }));
     expect(row).toEqual([{ asset: wbtc.underlying.toLowerCase(), price: priceHistory.at(-1)!.price, blockNumber: lastPriceMove }]);
     expect(stores[1]!.rows).toEqual(stores[0]!.rows);
+    // the replay asked the node nothing new: every read came from Ponder's cache
+    expect(stores[0]!.cachedCalls).toBeGreaterThan(Number(lastPriceMove - BigInt(chain.aaveV3!.startBlock)));
+    expect(stores[1]!.cachedCalls).toBe(stores[0]!.cachedCalls);
     expect(stores[1]!.markets[0]!.state.readPrices).toEqual(market.state.readPrices);
   });
 
