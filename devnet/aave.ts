@@ -1,7 +1,7 @@
 /**
  * The devnet's Aave v3 market: Aave's own bytecode (protocols/aaveV3/deploy.ts) listing the
- * devnet's USDC, WETH and WBTC, priced by the same PriceFeeds the vault uses, so every price move
- * and crash the simulator makes reaches Aave too. WBTC's AaveOracle source is not the feed itself
+ * devnet's USDC, WETH and WBTC, priced by the same PriceFeeds the vault uses (directly or under an
+ * adapter), so every price move and crash the simulator makes reaches Aave too. WBTC's AaveOracle source is not the feed itself
  * but a RatioPriceAdapter over it (contracts/src/RatioPriceAdapter.sol: feed × ratio, ratio 1.0
  * at deployment, settable without an event), as real markets price wstETH or cbETH: its price
  * emits no event of its own, so the config reads it (`priceReads`, every block). Risk parameters

@@ -91,7 +91,7 @@ beforeAll(async () => {
   );
   // One account per chain levered to the edge, so the crash below leaves it liquidatable.
   for (const c of devnet.deployment.chains) expect(await drivers.get(c.name)!.leverUp(drivers.get(c.name)!.accounts[0]!), `leverUp on ${c.name}`).toBe(true);
-  // The simulator's crash path: every risky asset's feed −35% on every chain (Aave reads the same feeds).
+  // The simulator's crash path: every risky asset's feed −35% on every chain (Aave reads the same feeds; WBTC through its ratio adapter).
   const sim = createSimulator({ chains: devnet.chains, deployment: devnet.deployment, seed: 3, accounts: 4 });
   await sim.crash({ pct: 0.35 });
   for (const c of devnet.deployment.chains) {
