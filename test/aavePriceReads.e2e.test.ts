@@ -7,9 +7,12 @@
  * follows). Ponder backfills on PGlite; then, at the indexed head, every account's account data
  * rebuilt from the store equals Pool.getUserAccountData exactly, the stored read price equals
  * AaveOracle.getAssetPrice and names the block the price last changed at, and the event-followed
- * answer of the adapter is stale (so without the reads the account data would be wrong). A second
+ * answer of the adapter is stale (so without the reads the account data would be wrong). The test
+ * also reads WETH, whose PriceFeed emits AnswerUpdated, and moves it twice within one block: the
+ * read and the followed answer agree on the block's last value. A second
  * Ponder on the same database, in a fresh schema, replays from Ponder's RPC cache to the same rows.
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { createPublicClient, encodeFunctionData, http, type Address } from "viem";
@@ -21,6 +24,7 @@ import { DEFAULT_CHAINS } from "../devnet/defaults.js";
 import { sendAndConfirm, type ChainDeployment } from "../devnet/deploy.js";
 import { startPonder } from "../devnet/ponderProcess.js";
 import { createRng } from "../devnet/random.js";
+import { rpc } from "../devnet/rpc.js";
 import { aaveOracleAbi } from "../protocols/aaveV3/abis.js";
 import { AAVE_DEVNET_TREASURY } from "../protocols/aaveV3/deploy.js";
 import { readAaveMarkets, type AaveStoreMarket } from "../protocols/aaveV3/storeReader.js";
@@ -34,6 +38,7 @@ const cleanup = new Cleanup();
 let devnet: DevnetFixture;
 let chain: ChainDeployment;
 let wbtc: DevnetAaveReserve;
+let weth: DevnetAaveReserve;
 let driver: AaveDriver;
 /** the block of the last transaction that moved WBTC's Aave price */
 let lastPriceMove = 0n;
@@ -43,6 +48,9 @@ const stores: { label: string; markets: AaveStoreMarket[]; rows: Record<string, 
 const client = () => createPublicClient({ transport: http(chain.rpcUrl) });
 const oraclePrice = (blockNumber?: bigint) =>
   client().readContract({ address: chain.aaveV3!.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [wbtc.underlying], ...(blockNumber === undefined ? {} : { blockNumber }) });
+
+const oraclePriceOf = (asset: Address, blockNumber: bigint) => client().readContract({ address: chain.aaveV3!.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [asset], blockNumber });
+let ethMoveBlock = 0n;
 
 async function send(to: Address, data: `0x${string}`, label: string): Promise<bigint> {
   const [r] = await sendAndConfirm(chain.rpcUrl, chain.deployer, [{ to, data, label }]);
@@ -79,6 +87,11 @@ beforeAll(async () => {
   devnet = cleanup.add(await withDevnet({ aaveV3: true, chains: [{ name: l1.name, chainId: l1.chainId }], pollingIntervalMs: 200 }), (d) => d.stop(), "devnet");
   chain = devnet.deployment.chains[0]!;
   wbtc = chain.aaveV3!.reserves.find((r) => r.symbol === "WBTC")!;
+  weth = chain.aaveV3!.reserves.find((r) => r.symbol === "WETH")!;
+  // Also read WETH, whose source (the ETH PriceFeed) emits AnswerUpdated: events and reads must agree.
+  const file = JSON.parse(readFileSync(devnet.configPath, "utf8")) as { chains: Record<string, { aaveV3: { priceReads: { assets: string[] } } }> };
+  file.chains.l1!.aaveV3.priceReads.assets.push("WETH");
+  writeFileSync(devnet.configPath, JSON.stringify(file, null, 2));
   driver = createAaveDriver({ rpcUrl: chain.rpcUrl, market: chain.aaveV3!, seed: 500, accounts: 6, log: () => {} });
   const rng = createRng(11);
   for (let s = 0; s < 20; s++) await driver.step(rng);
@@ -91,6 +104,21 @@ beforeAll(async () => {
   await movePrice("BTC feed −30%", feed, encodeFunctionData({ abi: priceFeedAbi, functionName: "updateAnswer", args: [(btc * 70n) / 100n] }));
   for (let s = 0; s < 8; s++) await driver.step(rng);
   await movePrice("ratio × 0.9137", adapter, setRatioData((AAVE_DEVNET_INITIAL_RATIO * 9137n) / 10_000n));
+  // WETH's feed moves twice in one block (automine off): the read must give the block's last answer
+  const eth = await client().readContract({ address: weth.priceSource, abi: priceFeedAbi, functionName: "latestAnswer" });
+  await rpc(chain.rpcUrl, "evm_setAutomine", [false]);
+  const ethFeed = weth.priceSource;
+  const update = (answer: bigint) => encodeFunctionData({ abi: priceFeedAbi, functionName: "updateAnswer", args: [answer] });
+  const nonce = await client().getTransactionCount({ address: chain.deployer, blockTag: "pending" });
+  for (const [i, answer] of [(eth * 80n) / 100n, (eth * 77n) / 100n].entries()) {
+    await rpc(chain.rpcUrl, "eth_sendTransaction", [{ from: chain.deployer, to: ethFeed, data: update(answer), gas: "0x30000", nonce: `0x${(nonce + i).toString(16)}` }]);
+  }
+  await rpc(chain.rpcUrl, "evm_mine", []);
+  await rpc(chain.rpcUrl, "evm_setAutomine", [true]);
+  ethMoveBlock = await client().getBlockNumber({ cacheTime: 0 });
+  const logs = await client().getLogs({ address: ethFeed, fromBlock: ethMoveBlock, toBlock: ethMoveBlock });
+  expect(logs.length, "two updates (NewRound + AnswerUpdated each) in one block").toBe(4);
+  expect(await oraclePriceOf(weth.underlying, ethMoveBlock)).toBe((eth * 77n) / 100n);
   // activity after the last move: the read price must keep the block it changed at
   for (let s = 0; s < 8; s++) await driver.step(rng);
 
@@ -104,7 +132,7 @@ afterAll(async () => {
 });
 
 describe("Aave prices read from a source that emits no events", () => {
-  it("the config reads WBTC, whose source is the adapter, every block", () => {
+  it("the devnet config reads WBTC, whose source is the adapter, every block (this test adds WETH)", () => {
     const entry = (devnet.config.chains as Record<string, { aaveV3?: { priceReads?: unknown; reserves: { symbol: string; priceSource: string }[] } }>).l1!.aaveV3!;
     expect(entry.priceReads).toEqual({ everyBlocks: 1, assets: ["WBTC"] });
     expect(entry.reserves.find((r) => r.symbol === "WBTC")!.priceSource).toBe(wbtc.priceAdapter!.address);
@@ -125,14 +153,24 @@ describe("Aave prices read from a source that emits no events", () => {
     expect(head).toBeGreaterThan(lastPriceMove);
     const market = stores[0]!.markets[0]!;
     expect(market.state.readPrices.get(wbtc.underlying)).toBe(await oraclePrice(head));
-    expect(market.state.readPrices.size).toBe(1); // only the configured asset is read
-    const row = stores[0]!.rows.map((r) => ({ asset: String(r.asset), price: BigInt(r.price as string), blockNumber: BigInt(r.block_number as string) }));
-    expect(row).toEqual([{ asset: wbtc.underlying.toLowerCase(), price: priceHistory.at(-1)!.price, blockNumber: lastPriceMove }]);
+    expect([...market.state.readPrices.keys()].sort()).toEqual([wbtc.underlying, weth.underlying].sort()); // only the configured assets are read
+    const rows = stores[0]!.rows.map((r) => ({ asset: String(r.asset), price: BigInt(r.price as string), blockNumber: BigInt(r.block_number as string) }));
+    expect(rows.find((r) => r.asset === wbtc.underlying.toLowerCase())).toEqual({ asset: wbtc.underlying.toLowerCase(), price: priceHistory.at(-1)!.price, blockNumber: lastPriceMove });
     expect(stores[1]!.rows).toEqual(stores[0]!.rows);
     // the replay asked the node nothing new: every read came from Ponder's cache
     expect(stores[0]!.cachedCalls).toBeGreaterThan(Number(lastPriceMove - BigInt(chain.aaveV3!.startBlock)));
     expect(stores[1]!.cachedCalls).toBe(stores[0]!.cachedCalls);
     expect(stores[1]!.markets[0]!.state.readPrices).toEqual(market.state.readPrices);
+  });
+
+  it("an asset read AND followed (WETH: its feed emits AnswerUpdated) has one price: the read, the followed answer and getAssetPrice agree, at the block's last update", async () => {
+    for (const { markets, rows } of stores) {
+      const state = markets[0]!.state;
+      const chainPrice = await oraclePriceOf(weth.underlying, ethMoveBlock);
+      expect({ read: state.readPrices.get(weth.underlying), followed: state.answers.get(weth.priceSource) }).toEqual({ read: chainPrice, followed: chainPrice });
+      const row = rows.find((r) => String(r.asset) === weth.underlying.toLowerCase())!;
+      expect(BigInt(row.block_number as string)).toBe(ethMoveBlock);
+    }
   });
 
   it("negative: the event-followed answer of the adapter is stale, and account data built from it differs from the chain", async () => {
