@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { createConfig } from "ponder";
 import { checkRpcs, loadConfig } from "./config/index.js";
 import { toPonderInput } from "./config/toPonderInput.js";
-import { ponderContracts } from "./protocols/registry.js";
+import { ponderBlocks, ponderContracts } from "./protocols/registry.js";
 
 const xmargin = loadConfig({ env: process.env, readFile: (path) => readFileSync(path, "utf8") });
 if (process.env.XMARGIN_SKIP_PREFLIGHT !== "true") await checkRpcs(xmargin);
@@ -21,4 +21,6 @@ export default createConfig({
   chains: input.chains,
   // One entry per protocol adapter (protocols/registry.ts).
   contracts: ponderContracts(xmargin),
+  // Block-interval sources (state no event reports, read at blocks), also per adapter.
+  blocks: ponderBlocks(xmargin),
 });

@@ -2,5 +2,6 @@
 
 export { marginVaultAbi } from "./marginVaultAbi.js";
 export { priceFeedAbi } from "./priceFeedAbi.js";
+export { ratioPriceAdapterAbi } from "./ratioPriceAdapterAbi.js";
 export { testTokenAbi } from "./testTokenAbi.js";
-export { marginVaultBytecode, priceFeedBytecode, testTokenBytecode } from "./bytecode.js";
+export { marginVaultBytecode, priceFeedBytecode, ratioPriceAdapterBytecode, testTokenBytecode } from "./bytecode.js";

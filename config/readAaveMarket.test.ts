@@ -42,6 +42,20 @@ describe("chains.<name>.aaveV3", () => {
     expect((error as ConfigError).message).toContain("unknown key 'colour'");
   });
 
+  test("behavior: priceReads problems are filed under their own keys", () => {
+    const raw = exampleRawConfig();
+    raw.chains.l1.aaveV3 = { ...market(), priceReads: { everyBlocks: 0, assets: ["wstETH"] } };
+    let error: unknown;
+    try {
+      validateConfig(raw);
+    } catch (e) {
+      error = e;
+    }
+    expect((error as ConfigError).issues.map((i) => i.path)).toEqual(["chains.l1.aaveV3.priceReads.everyBlocks", "chains.l1.aaveV3.priceReads.assets[0]"]);
+    raw.chains.l1.aaveV3 = { ...market(), priceReads: { assets: ["0x7f39C581F595B53c5cb19bD0b3f8dA6c935E2Ca0"] } };
+    expect(validateConfig(raw).chains.l1!.aaveV3!.priceReads).toEqual({ everyBlocks: 1, assets: ["0x7f39C581F595B53c5cb19bD0b3f8dA6c935E2Ca0"] });
+  });
+
   test("behavior: not an object", () => {
     const raw = exampleRawConfig();
     raw.chains.l1.aaveV3 = "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2";

@@ -16,6 +16,7 @@ const SOURCES_DIR = join(CONTRACTS_DIR, "src");
 export const BUILT_CONTRACTS = [
   { contract: "MarginVault", file: "MarginVault.sol", abiName: "marginVaultAbi", abiFile: "marginVaultAbi.ts" },
   { contract: "PriceFeed", file: "PriceFeed.sol", abiName: "priceFeedAbi", abiFile: "priceFeedAbi.ts" },
+  { contract: "RatioPriceAdapter", file: "RatioPriceAdapter.sol", abiName: "ratioPriceAdapterAbi", abiFile: "ratioPriceAdapterAbi.ts" },
   { contract: "TestToken", file: "TestToken.sol", abiName: "testTokenAbi", abiFile: "testTokenAbi.ts" },
 ] as const;
 
@@ -88,16 +89,17 @@ export function renderAbiModules(compiled: CompiledContract[]): Record<string, s
     const c = compiled.find((x) => x.contract === spec.contract)!;
     files[spec.abiFile] = `${HEADER(`the ABI of contracts/src/${spec.file}.`)}\nexport const ${spec.abiName} = ${JSON.stringify(c.abi, null, 2)} as const;\n`;
   }
+  const bytecodeName = (contract: string) => `${contract[0]!.toLowerCase()}${contract.slice(1)}Bytecode`;
   const bytecodeLines = BUILT_CONTRACTS.map((spec) => {
     const c = compiled.find((x) => x.contract === spec.contract)!;
-    const name = `${spec.contract[0]!.toLowerCase()}${spec.contract.slice(1)}Bytecode`;
+    const name = bytecodeName(spec.contract);
     return `/** Creation bytecode of ${spec.contract} (contracts/src/${spec.file}). */\nexport const ${name} = "${c.bytecode}" as const;\n`;
   });
   files["bytecode.ts"] = `${HEADER("creation bytecode of the reference contracts.")}\n${bytecodeLines.join("\n")}`;
   files["index.ts"] =
     `${HEADER("the barrel of abis/.")}\n` +
     BUILT_CONTRACTS.map((s) => `export { ${s.abiName} } from "./${s.abiFile.replace(/\.ts$/, ".js")}";\n`).join("") +
-    `export { marginVaultBytecode, priceFeedBytecode, testTokenBytecode } from "./bytecode.js";\n`;
+    `export { ${BUILT_CONTRACTS.map((s) => bytecodeName(s.contract)).join(", ")} } from "./bytecode.js";\n`;
   return files;
 }
 

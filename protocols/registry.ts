@@ -1,6 +1,7 @@
 /**
  * Every protocol adapter xmargin indexes, one line each (see protocols/types.ts). Contract names
- * must be unique across adapters; `ponderContracts` merges them for ponder.config.ts.
+ * and block-interval names must be unique across adapters; `ponderContracts` and `ponderBlocks`
+ * merge them for ponder.config.ts.
  */
 import type { XmarginConfig } from "../config/types.js";
 import type { DomainSource, DomainSourceContext, ProtocolAdapter } from "./types.js";
@@ -27,6 +28,22 @@ export function ponderContracts(config: XmarginConfig): RegisteredContracts {
     }
   }
   return merged as RegisteredContracts;
+}
+
+type BlocksOf<A> = A extends { ponderBlocks: (config: XmarginConfig) => infer B } ? B : never;
+/** All adapters' Ponder block-interval entries, typed. */
+export type RegisteredBlocks = UnionToIntersection<BlocksOf<(typeof PROTOCOLS)[number]>>;
+
+/** The merged `blocks` of every adapter that has any; throws on a name two adapters both use. */
+export function ponderBlocks(config: XmarginConfig): RegisteredBlocks {
+  const merged: Record<string, unknown> = {};
+  for (const adapter of PROTOCOLS as readonly ProtocolAdapter[]) {
+    for (const [name, entry] of Object.entries(adapter.ponderBlocks?.(config) ?? {})) {
+      if (name in merged) throw new Error(`Protocol adapter '${adapter.id}' declares the Ponder block interval '${name}', which another adapter declares too; block interval names must be unique`);
+      merged[name] = entry;
+    }
+  }
+  return merged as RegisteredBlocks;
 }
 
 /** Every adapter's margin-domain source the config deploys (the vault's domain is the risk book itself). */

@@ -22,6 +22,8 @@ export interface ProtocolAdapter<Contracts extends Record<string, unknown> = Rec
   description: string;
   /** Ponder `contracts` entries for every chain of the validated config that deploys the protocol. */
   ponderContracts(config: XmarginConfig): Contracts;
+  /** Ponder `blocks` (block-interval) entries, for state no event reports (read at blocks); names unique across adapters. */
+  ponderBlocks?(config: XmarginConfig): Record<string, unknown>;
   /** The adapter's margin domains for the risk book; null when the config deploys none. */
   domainSource?(context: DomainSourceContext): DomainSource | null;
 }

@@ -1,7 +1,8 @@
 /**
  * Reorgs on the Aave tables: Aave activity indexed on a branch that is then replaced
  * (evm_snapshot → supplies, borrows, a levered account → evm_revert → other actions on a longer
- * branch) leaves the store, and the Aave market rebuilt from the store equals the chain again,
+ * branch; WBTC's price, read from its event-less ratio adapter, moves differently on each branch)
+ * leaves the store, and the Aave market rebuilt from the store equals the chain again,
  * exactly (every getUserAccountData, scaled balance and reserve index at the head). The API's
  * domain view follows too: its rule for the levered account is the new branch's. Real anvil, the
  * real Aave bytecode, real Ponder on a real Postgres.
@@ -15,7 +16,9 @@ import type { ChainDeployment } from "../devnet/deploy.js";
 import { rpcBlockNumber, startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
 import { createRng } from "../devnet/random.js";
 import { rpc } from "../devnet/rpc.js";
-import { aavePoolAbi } from "../protocols/aaveV3/abis.js";
+import { AAVE_DEVNET_INITIAL_RATIO, setRatioData } from "../devnet/aave.js";
+import { sendAndConfirm } from "../devnet/deploy.js";
+import { aaveOracleAbi, aavePoolAbi } from "../protocols/aaveV3/abis.js";
 import { AAVE_DEVNET_TREASURY } from "../protocols/aaveV3/deploy.js";
 import { readAaveMarkets } from "../protocols/aaveV3/storeReader.js";
 import { compareAaveMarket } from "./harness/aaveCompare.js";
@@ -42,6 +45,24 @@ async function storeDifferences(users: readonly Address[]): Promise<unknown[]> {
   } finally {
     await pool.end();
   }
+}
+
+/** The store's read price rows (aave_asset_price) of l1. */
+async function readPriceRows(): Promise<{ asset: string; price: bigint; blockNumber: bigint }[]> {
+  const pool = new pg.Pool({ connectionString: dbUrl, max: 2 });
+  try {
+    const { rows } = await pool.query(`SELECT asset, price, block_number FROM "${schema}"."aave_asset_price" WHERE chain_id = $1`, [l1.chainId]);
+    return rows.map((r: Record<string, unknown>) => ({ asset: String(r.asset), price: BigInt(r.price as string), blockNumber: BigInt(r.block_number as string) }));
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Sets the WBTC ratio adapter's ratio (no event); returns the block it was mined in. */
+async function setWbtcRatio(ratio: bigint): Promise<bigint> {
+  const adapter = l1.aaveV3!.reserves.find((r) => r.symbol === "WBTC")!.priceAdapter!.address;
+  const [r] = await sendAndConfirm(l1.rpcUrl, l1.deployer, [{ to: adapter, data: setRatioData(ratio), label: "set WBTC ratio" }]);
+  return r!.blockNumber;
 }
 
 async function apiDebtBase(user: Address): Promise<{ blockNumber: string; totalDebtBase: string } | null> {
@@ -85,6 +106,8 @@ describe("Aave reorg", () => {
     // Branch A (to be orphaned): more actions and an account levered to the edge.
     for (let s = 0; s < 8; s++) await before.step(rng.fork("A"));
     expect(await before.leverUp(levered)).toBe(true);
+    // WBTC's price moves on branch A through its ratio adapter (no event): read, then orphaned
+    const ratioOnA = await setWbtcRatio((AAVE_DEVNET_INITIAL_RATIO * 120n) / 100n);
     await rpc(l1.rpcUrl, "anvil_mine", ["0x3"]);
     const orphanTip = await rpcBlockNumber(l1.rpcUrl);
     const debtOnA = await debtOf(levered);
@@ -92,12 +115,16 @@ describe("Aave reorg", () => {
     await ponder.waitCaughtUp(devnet.caughtUp, 60_000);
     await pollUntil(async () => ((await storeDifferences(users)).length === 0 ? true : undefined), 60_000, "the store to follow branch A", 500);
     await pollUntil(async () => ((await apiDebtBase(levered))?.totalDebtBase === debtOnA.toString() ? true : undefined), 60_000, "the API to show branch A's debt", 250);
+    const wbtc = l1.aaveV3!.reserves.find((r) => r.symbol === "WBTC")!.underlying;
+    const oraclePrice = () => client.readContract({ address: l1.aaveV3!.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [wbtc] });
+    expect(await readPriceRows()).toEqual([{ asset: wbtc.toLowerCase(), price: await oraclePrice(), blockNumber: ratioOnA }]);
 
     // Reorg: back to the fork point, then branch B (other actions, no lever), strictly longer than A.
     expect(await rpc<boolean>(l1.rpcUrl, "evm_revert", [snapshot])).toBe(true);
     expect(await rpcBlockNumber(l1.rpcUrl)).toBe(forkHeight);
     const after = createAaveDriver({ rpcUrl: l1.rpcUrl, market: l1.aaveV3!, seed: SEED, accounts: 3 }); // fresh nonces; accounts 0–2 only
     for (let s = 0; s < 6; s++) await after.step(rng.fork("B"));
+    const ratioOnB = await setWbtcRatio((AAVE_DEVNET_INITIAL_RATIO * 85n) / 100n);
     const height = await rpcBlockNumber(l1.rpcUrl);
     await rpc(l1.rpcUrl, "anvil_mine", [`0x${Math.max(1, orphanTip + 4 - height).toString(16)}`]);
     expect(await rpcBlockNumber(l1.rpcUrl)).toBeGreaterThan(orphanTip);
@@ -107,6 +134,8 @@ describe("Aave reorg", () => {
     await ponder.waitCaughtUp(devnet.caughtUp, 120_000);
     await pollUntil(async () => ((await storeDifferences(users)).length === 0 ? true : undefined), 60_000, "the store to equal branch B", 500);
     expect(await storeDifferences(users)).toEqual([]);
+    // the read price is branch B's, read at branch B's block
+    expect(await readPriceRows()).toEqual([{ asset: wbtc.toLowerCase(), price: await oraclePrice(), blockNumber: ratioOnB }]);
     const head = await rpcBlockNumber(l1.rpcUrl);
     const api = await pollUntil(async () => {
       const a = await apiDebtBase(levered);

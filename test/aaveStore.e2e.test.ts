@@ -1,6 +1,7 @@
 /**
  * Aave v3 indexed by the real xmargin Ponder app into the store: on three anvil chains, the
- * devnet's vault and a real Aave v3 market (Aave's own bytecode) priced by the vault's feeds;
+ * devnet's vault and a real Aave v3 market (Aave's own bytecode) priced by the vault's feeds
+ * (WBTC through a RatioPriceAdapter that emits no events, so its price is read every block);
  * Aave accounts driven (supply, borrow, repay, withdraw, aToken transfers, collateral off/on),
  * then the simulator's crash path (every risky feed −35%), then more Aave activity. Ponder
  * (PGlite) backfills; the Aave market state rebuilt from the store rows alone
@@ -17,7 +18,7 @@ import { startAaveLiquidator } from "../devnet/aaveLiquidator.js";
 import { startPonder } from "../devnet/ponderProcess.js";
 import { createRng } from "../devnet/random.js";
 import { createSimulator } from "../devnet/simulator.js";
-import { aavePoolAbi } from "../protocols/aaveV3/abis.js";
+import { aaveOracleAbi, aavePoolAbi } from "../protocols/aaveV3/abis.js";
 import { AAVE_DEVNET_TREASURY } from "../protocols/aaveV3/deploy.js";
 import { readAaveMarkets, type AaveStoreMarket } from "../protocols/aaveV3/storeReader.js";
 import { compareAaveMarket } from "./harness/aaveCompare.js";
@@ -90,7 +91,7 @@ beforeAll(async () => {
   );
   // One account per chain levered to the edge, so the crash below leaves it liquidatable.
   for (const c of devnet.deployment.chains) expect(await drivers.get(c.name)!.leverUp(drivers.get(c.name)!.accounts[0]!), `leverUp on ${c.name}`).toBe(true);
-  // The simulator's crash path: every risky asset's feed −35% on every chain (Aave reads the same feeds).
+  // The simulator's crash path: every risky asset's feed −35% on every chain (Aave reads the same feeds; WBTC through its ratio adapter).
   const sim = createSimulator({ chains: devnet.chains, deployment: devnet.deployment, seed: 3, accounts: 4 });
   await sim.crash({ pct: 0.35 });
   for (const c of devnet.deployment.chains) {
@@ -227,6 +228,11 @@ describe("Aave v3 store equals the chain", () => {
     for (const c of devnet.deployment.chains) {
       const m = markets.find((x) => x.chainId === c.chainId);
       expect(m?.state.reserves.size).toBe(3);
+      // WBTC's source is a RatioPriceAdapter (no events): its price is the one read at the head block
+      const wbtc = c.aaveV3!.reserves.find((r) => r.symbol === "WBTC")!;
+      const head = await createPublicClient({ transport: http(c.rpcUrl) }).getBlockNumber({ cacheTime: 0 });
+      const oracle = await createPublicClient({ transport: http(c.rpcUrl) }).readContract({ blockNumber: head, address: c.aaveV3!.oracle, abi: aaveOracleAbi, functionName: "getAssetPrice", args: [wbtc.underlying] });
+      expect({ label, chain: c.name, read: [...m!.state.readPrices] }).toEqual({ label, chain: c.name, read: [[wbtc.underlying, oracle]] });
       const result = await compareAaveMarket(c, m, [...drivers.get(c.name)!.accounts, AAVE_DEVNET_TREASURY]);
       expect({ label, chain: c.name, differences: result.differences }).toEqual({ label, chain: c.name, differences: [] });
       compared += result.compared;

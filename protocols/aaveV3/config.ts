@@ -5,6 +5,9 @@
  */
 import { getAddress, isAddress, type Address } from "viem";
 import { AaveError } from "./errors.js";
+import { parsePriceReads, type AavePriceReadsConfig } from "./priceReads.js";
+
+export type { AavePriceReadsConfig } from "./priceReads.js";
 
 export interface AaveReserveConfig {
   symbol: string;
@@ -37,6 +40,12 @@ export interface AaveMarketConfig {
    * liquidationLatencySeconds (an upper bound, so the view errs on the safe side).
    */
   finalitySeconds?: number;
+  /**
+   * Assets whose price is read (AaveOracle.getAssetPrice every `everyBlocks` blocks) instead of
+   * followed through their source's AnswerUpdated events: sources that emit no events (adapters).
+   * Absent: nothing is read (see priceReads.ts).
+   */
+  priceReads?: AavePriceReadsConfig;
 }
 
 export class AaveConfigError extends AaveError {
@@ -89,7 +98,8 @@ export function parseAaveMarketConfig(input: unknown, where = "Aave market confi
   if (o.finalitySeconds !== undefined && (typeof o.finalitySeconds !== "number" || !Number.isInteger(o.finalitySeconds) || o.finalitySeconds < 0 || o.finalitySeconds > 86_400)) {
     problems.push(`'finalitySeconds' is ${JSON.stringify(o.finalitySeconds)}; expected whole seconds 0–86400 (the chain's finality + execution)`);
   }
-  const known = new Set(["$comment", "protocol", "chain", "chainId", "addressBookMarket", "startBlock", "dataProvider", "reserves", "finalitySeconds", ...ADDRESS_KEYS]);
+  const priceReads = parsePriceReads(o.priceReads, reserves, problems);
+  const known = new Set(["$comment", "protocol", "chain", "chainId", "addressBookMarket", "startBlock", "dataProvider", "reserves", "finalitySeconds", "priceReads", ...ADDRESS_KEYS]);
   for (const k of Object.keys(o)) if (!known.has(k)) problems.push(`unknown key '${k}'; expected one of ${[...known].join(", ")}`);
   if (problems.length > 0) throw new AaveConfigError(`${where} is invalid:\n- ${problems.join("\n- ")}`, problems);
   return {
@@ -102,5 +112,6 @@ export function parseAaveMarketConfig(input: unknown, where = "Aave market confi
     startBlock: o.startBlock as number,
     reserves,
     ...(typeof o.finalitySeconds === "number" ? { finalitySeconds: o.finalitySeconds } : {}),
+    ...(priceReads !== undefined ? { priceReads } : {}),
   };
 }

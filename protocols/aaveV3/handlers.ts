@@ -5,6 +5,7 @@
  * Only the events that change stored state are registered (Ponder fetches only those logs).
  */
 import { ponder } from "ponder:registry";
+import * as schema from "ponder:schema";
 import { getAddress, type Address } from "viem";
 import { priceFeedAbi } from "../../abis/index.js";
 import { chainFor } from "../../indexer/chains.js";
@@ -12,7 +13,9 @@ import { eventMeta } from "../../indexer/meta.js";
 import { IndexerInvariantError } from "../../indexer/errors.js";
 import type { EventMeta } from "../../indexer/types.js";
 import { mapAaveEvent, type AaveContractKind, type AaveEvent } from "./mappers.js";
-import { aaveSourceReadOp, aaveStoreOps, type AaveEventAt } from "./storeOps.js";
+import { aaveOracleAbi } from "./abis.js";
+import { isNoPriceAtBlock } from "./priceReads.js";
+import { aaveAssetPriceReadOps, aaveSourceReadOp, aaveStoreOps, type AaveEventAt } from "./storeOps.js";
 import { applyAaveOps, type Db } from "./write.js";
 
 type PonderEvent = Parameters<typeof eventMeta>[0] & { args: unknown; log: { address: Address; logIndex: number } };
@@ -53,6 +56,8 @@ on("AavePoolConfigurator", "poolConfigurator", [
 ]);
 on("AaveAToken", "aToken", ["Initialized", "Mint", "Burn", "BalanceTransfer"]);
 on("AaveVariableDebtToken", "variableDebtToken", ["Mint", "Burn"]);
+// A `priceReads` asset's price comes from the block reads below (ledger.ts prefers it); its
+// source's AnswerUpdated is still stored, as other assets may share the source.
 on("AavePriceSource", "priceFeed", ["AnswerUpdated"]);
 
 /**
@@ -71,4 +76,38 @@ ponder.on("AaveOracle:AssetSourceUpdated", async ({ event, context }) => {
     aaveSourceReadOp(at, event.args.source, answer),
   ];
   await applyAaveOps(context.db, ops, meta);
+});
+
+/**
+ * `priceReads` (config.ts): at every configured block, AaveOracle.getAssetPrice(asset) for each
+ * configured asset, read at this block (Ponder caches eth_call by block, so a replay reads the
+ * same answers), written with the block number when it differs from the stored price. Ponder
+ * orders block events after every log of their block, and the read sees the state at the end of
+ * the block, so the stored price is the block's final one. Reads start at the block AaveOracle
+ * names a source for the asset; a read that reverts (a source answering ≤ 0 and no fallback
+ * oracle) means the oracle has no price at this block: nothing is written.
+ */
+ponder.on("AavePriceReads:block", async ({ event, context }) => {
+  const chainId = context.chain.id;
+  const blockNumber = event.block.number;
+  const meta: EventMeta = { chainId, blockNumber, blockHash: event.block.hash, timestamp: event.block.timestamp, txHash: "0x", logIndex: -1 };
+  const market = chainFor(meta).aaveV3;
+  if (market?.priceReads === undefined) throw new IndexerInvariantError("Aave price-read block on a chain whose aaveV3 market configures no priceReads", meta);
+  const where = { chainId, pool: market.pool, blockNumber };
+  for (const asset of market.priceReads.assets) {
+    const key = { chainId, pool: market.pool.toLowerCase() as Address, asset: asset.toLowerCase() as Address };
+    // Until AaveOracle names a source for the asset (AssetSourceUpdated, earlier in this block or
+    // before), the oracle may not even exist yet: nothing to read.
+    if ((await context.db.find(schema.aaveAssetSource, key)) === null) continue;
+    let price: bigint;
+    try {
+      // retryEmptyResponse: false, or Ponder retries an empty answer for ~2 minutes
+      price = await context.client.readContract({ abi: aaveOracleAbi, address: market.oracle, functionName: "getAssetPrice", args: [asset], blockNumber, retryEmptyResponse: false });
+    } catch (error) {
+      if (isNoPriceAtBlock(error)) continue;
+      throw error;
+    }
+    const stored = await context.db.find(schema.aaveAssetPrice, key);
+    await applyAaveOps(context.db, aaveAssetPriceReadOps(where, asset, price, stored?.price), meta);
+  }
 });

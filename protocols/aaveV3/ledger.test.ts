@@ -52,6 +52,18 @@ describe("ledger", () => {
     expect(() => assetPrice(s, ASSET)).toThrow(/has no AnswerUpdated yet/);
   });
 
+  test("behavior: a read price (priceReads) is the asset's price whatever its source answers; other assets keep their answers", () => {
+    const s = applyAaveChanges(createAaveMarketState(), listed());
+    const source = s.assetSources.get(ASSET)!;
+    s.readPrices.set(ASSET, 1_2345_6789n);
+    expect(assetPrice(s, ASSET)).toBe(1_2345_6789n);
+    // the source's AnswerUpdated still lands in `answers` but does not move a read asset's price
+    applyAaveChanges(s, [{ kind: "priceAnswer", feed: source, answer: 7n, roundId: 2n, updatedAt: 1n }]);
+    expect(assetPrice(s, ASSET)).toBe(1_2345_6789n);
+    s.readPrices.clear();
+    expect(assetPrice(s, ASSET)).toBe(7n);
+  });
+
   test("behavior: an eMode user without a known category is refused", () => {
     const s = applyAaveChanges(createAaveMarketState(), [...listed(), { kind: "userEMode", account: USER, categoryId: 3 }]);
     expect(() => accountData(s, USER, 0n)).toThrow(/eMode category 3, which no EModeCategoryAdded defined/);

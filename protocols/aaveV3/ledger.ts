@@ -75,6 +75,11 @@ export interface AaveMarketState {
   assetSources: Map<Address, Address>;
   /** Latest answer per feed address (answers may precede the AssetSourceUpdated naming the feed). */
   answers: Map<Address, bigint>;
+  /**
+   * Prices read from AaveOracle.getAssetPrice per asset (the `priceReads` assets; the store's
+   * aave_asset_price). Where present they are the asset's price and its source's answers are ignored.
+   */
+  readPrices: Map<Address, bigint>;
   /** Every account that ever held a scaled balance or a flag. */
   accounts: Set<Address>;
 }
@@ -90,6 +95,7 @@ export function createAaveMarketState(): AaveMarketState {
     userEMode: new Map(),
     assetSources: new Map(),
     answers: new Map(),
+    readPrices: new Map(),
     accounts: new Set(),
   };
 }
@@ -231,12 +237,15 @@ export function reserveNormalizedDebt(state: AaveMarketState, asset: Address, ti
 }
 
 /**
- * AaveOracle.getAssetPrice(asset) from the answers seen: the latest answer of the asset's source.
- * A markets with a fallback oracle or a non-aggregator source needs reads (see README.md); this
+ * AaveOracle.getAssetPrice(asset): the price read from the oracle itself when the asset is read
+ * (`readPrices`, the market's `priceReads`), else the latest answer of the asset's source. A
+ * source that emits no events, or a market with a fallback oracle, needs reads (README.md); this
  * throws when no positive answer is known instead of guessing.
  */
 export function assetPrice(state: AaveMarketState, asset: Address): bigint {
   const a = checksum(asset);
+  const read = state.readPrices.get(a);
+  if (read !== undefined) return read;
   const source = state.assetSources.get(a);
   if (source === undefined) throw new AaveLedgerError(`no AssetSourceUpdated names a price source for ${a}`, { asset: a });
   const answer = state.answers.get(source);

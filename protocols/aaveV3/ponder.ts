@@ -54,3 +54,23 @@ function childOf(configurator: Address, parameter: "aToken" | "variableDebtToken
 function sourceOf(oracle: Address) {
   return factory({ address: oracle, event: assetSourceUpdated, parameter: "source" });
 }
+
+/** The block-interval source's name: its handler is `AavePriceReads:block` (handlers.ts). */
+export const AAVE_PRICE_READS = "AavePriceReads";
+
+/**
+ * Ponder `blocks` entry: per chain whose market configures `priceReads`, every `everyBlocks`
+ * blocks from the market's start block. Chains without it get no entry (nothing is read); the
+ * entry itself always exists so that its handler registers. `readAssets` is not read by Ponder:
+ * it is there because Ponder's build id hashes `blocks`, so changing which assets are read
+ * rebuilds the store instead of resuming on rows read for another list.
+ */
+export function aaveV3PonderBlocks(config: XmarginConfig) {
+  const chain: Record<string, { startBlock: number; interval: number; readAssets: readonly Address[] }> = {};
+  for (const c of Object.values(config.chains)) {
+    const reads = c.aaveV3?.priceReads;
+    if (reads === undefined) continue;
+    chain[c.name] = { startBlock: c.aaveV3!.startBlock, interval: reads.everyBlocks, readAssets: reads.assets };
+  }
+  return { [AAVE_PRICE_READS]: { chain } } as { AavePriceReads: { chain: typeof chain } };
+}

@@ -147,6 +147,26 @@ export const aaveSourceAnswer = onchainTable(
   (table) => ({ pk: primaryKey({ columns: [table.chainId, table.pool, table.source] }) }),
 );
 
+/**
+ * Prices READ from AaveOracle.getAssetPrice(asset) for the assets the market's `priceReads`
+ * config names (sources that emit no events): written by the block-interval handler when the
+ * value read differs from the row's. `price` is in the oracle's base currency units, exactly as
+ * returned; `block_number` is the block the value was read at (the first read that returned it;
+ * reads at later blocks that returned the same value write nothing). For an asset with a row
+ * here, the ledger uses this price and ignores its source's answers (ledger.ts assetPrice).
+ */
+export const aaveAssetPrice = onchainTable(
+  "aave_asset_price",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    pool: t.hex().notNull(),
+    asset: t.hex().notNull(),
+    price: t.bigint().notNull(),
+    blockNumber: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.pool, table.asset] }) }),
+);
+
 /** One row per Pool LiquidationCall. `liquidatedCollateralRaw` excludes the protocol fee. */
 export const aaveLiquidation = onchainTable(
   "aave_liquidation",

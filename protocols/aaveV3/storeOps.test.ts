@@ -1,6 +1,6 @@
 import { getAddress, type Address } from "viem";
 import { describe, expect, test } from "vitest";
-import { aaveSourceReadOp, aaveStoreOps, type AaveEventAt } from "./storeOps.js";
+import { aaveAssetPriceReadOps, aaveSourceReadOp, aaveStoreOps, type AaveEventAt } from "./storeOps.js";
 
 const A = (n: number): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
 const low = (a: Address) => a.toLowerCase();
@@ -48,5 +48,13 @@ describe("aaveStoreOps", () => {
 
   test("behavior: a source read has no round and no oracle timestamp (null, not 0)", () => {
     expect(aaveSourceReadOp(at, A(8), 123n)).toEqual({ table: "aaveSourceAnswer", key: { chainId: 7, pool: low(POOL), source: low(A(8)) }, answer: 123n, roundId: null, updatedAt: null, blockNumber: 10n });
+  });
+
+  test("behavior: a price read writes its exact integer and the block it was read at, only when it differs from the stored row", () => {
+    const where = { chainId: 7, pool: POOL, blockNumber: 12n };
+    const big = 2n ** 200n + 1n;
+    expect(aaveAssetPriceReadOps(where, A(1), big, undefined)).toEqual([{ table: "aaveAssetPrice", key: { chainId: 7, pool: low(POOL), asset: low(A(1)) }, price: big, blockNumber: 12n }]);
+    expect(aaveAssetPriceReadOps(where, A(1), big, big - 1n)).toHaveLength(1);
+    expect(aaveAssetPriceReadOps(where, A(1), big, big)).toEqual([]);
   });
 });

@@ -56,6 +56,8 @@ export type AaveStoreOp =
     }
   | { table: "aaveAssetSource"; key: { chainId: number; pool: Lower; asset: Lower }; source: Lower; updatedBlock: bigint }
   | { table: "aaveSourceAnswer"; key: { chainId: number; pool: Lower; source: Lower }; answer: bigint; roundId: bigint | null; updatedAt: bigint | null; blockNumber: bigint }
+  /** A price read from AaveOracle.getAssetPrice at `blockNumber` (priceReads). */
+  | { table: "aaveAssetPrice"; key: { chainId: number; pool: Lower; asset: Lower }; price: bigint; blockNumber: bigint }
   | {
       table: "aaveLiquidation";
       values: {
@@ -172,4 +174,14 @@ export function aaveStoreOps(change: AaveStateChange, at: AaveEventAt): AaveStor
 /** The answer of a price source read with latestAnswer() (no round, no oracle timestamp). */
 export function aaveSourceReadOp(at: AaveEventAt, source: string, answer: bigint): AaveStoreOp {
   return { table: "aaveSourceAnswer", key: { chainId: at.chainId, pool: low(at.pool), source: low(source) }, answer, roundId: null, updatedAt: null, blockNumber: at.blockNumber };
+}
+
+/**
+ * The write for a price read with AaveOracle.getAssetPrice(asset) at `blockNumber`: none when
+ * the stored row already holds that price (`stored`: the row's price, undefined when no row), so
+ * a price that does not move costs no write. Prices are exact base-currency integers.
+ */
+export function aaveAssetPriceReadOps(where: { chainId: number; pool: string; blockNumber: bigint }, asset: string, price: bigint, stored: bigint | undefined): AaveStoreOp[] {
+  if (stored === price) return [];
+  return [{ table: "aaveAssetPrice", key: { chainId: where.chainId, pool: low(where.pool), asset: low(asset) }, price, blockNumber: where.blockNumber }];
 }

@@ -28,7 +28,7 @@ export interface ReadAaveMarketsOptions {
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_-]{0,62}$/;
 
-const TABLES = ["aave_reserve", "aave_scaled_balance", "aave_user_collateral", "aave_user", "aave_emode_category", "aave_asset_source", "aave_source_answer"] as const;
+const TABLES = ["aave_reserve", "aave_scaled_balance", "aave_user_collateral", "aave_user", "aave_emode_category", "aave_asset_source", "aave_source_answer", "aave_asset_price"] as const;
 type Table = (typeof TABLES)[number];
 
 /** A row with its column names folded (`liquidity_index_ray` → `liquidityindexray`), whatever casing the store uses. */
@@ -156,5 +156,6 @@ export async function readAaveMarkets(query: AaveSqlRunner, options: ReadAaveMar
   }
   for (const r of rows.aave_asset_source) marketOf(r, "aave_asset_source").assetSources.set(address(r, "asset", "aave_asset_source"), address(r, "source", "aave_asset_source"));
   for (const r of rows.aave_source_answer) marketOf(r, "aave_source_answer").answers.set(address(r, "source", "aave_source_answer"), big(r, "answer", "aave_source_answer"));
+  for (const r of rows.aave_asset_price) marketOf(r, "aave_asset_price").readPrices.set(address(r, "asset", "aave_asset_price"), big(r, "price", "aave_asset_price"));
   return [...markets.values()].sort((a, b) => a.chainId - b.chainId || a.pool.localeCompare(b.pool));
 }

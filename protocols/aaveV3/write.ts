@@ -63,6 +63,11 @@ export async function applyAaveOps(db: Db, ops: readonly AaveStoreOp[], meta: Ev
         await db.insert(schema.aaveSourceAnswer).values({ ...op.key, ...values }).onConflictDoUpdate(values);
         break;
       }
+      case "aaveAssetPrice": {
+        const values = { price: op.price, blockNumber: op.blockNumber };
+        await db.insert(schema.aaveAssetPrice).values({ ...op.key, ...values }).onConflictDoUpdate(values);
+        break;
+      }
       case "aaveLiquidation":
         await db.insert(schema.aaveLiquidation).values(op.values);
         break;

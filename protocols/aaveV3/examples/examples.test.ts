@@ -47,12 +47,14 @@ describe("Aave v3 example configs", () => {
         expect(r).toEqual({ symbol: r.symbol, underlying: a.UNDERLYING, decimals: a.decimals, aToken: a.A_TOKEN, variableDebtToken: a.V_TOKEN, priceSource: a.ORACLE });
       }
       expect(config.startBlock).toBeGreaterThan(0);
+      // real sources (Chainlink proxies, Aave's adapters) emit no AnswerUpdated themselves: every reserve is read
+      expect(config.priceReads).toEqual({ everyBlocks: 1, assets: config.reserves.map((r) => r.underlying) });
     });
   }
 
   test("behavior: a bad config lists every problem at once", () => {
     const good = JSON.parse(readFileSync(join(DIR, "base.json"), "utf8"));
-    const bad = { ...good, protocol: "aave", pool: "0x12", startBlock: -1, reserves: [{ ...good.reserves[0], decimals: 6.5 }], extra: 1 };
+    const bad = { ...good, protocol: "aave", pool: "0x12", startBlock: -1, reserves: [{ ...good.reserves[0], decimals: 6.5 }], priceReads: undefined, extra: 1 };
     let error: unknown;
     try {
       parseAaveMarketConfig(bad, "bad.json");
