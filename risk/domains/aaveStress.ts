@@ -4,6 +4,11 @@
  * with the vault cascade's price impact `κ·√(V/depth)` (risk/stress.ts), repeated until a round
  * liquidates nothing or `cascadeMaxRounds`; deficiency per domain at the final prices. Liquidation
  * amounts are exact bigint; USD sums are exact decimals. Pure and deterministic (input order).
+ *
+ * At scale most accounts are far from both verdicts a round needs (liquidatable? in shortfall?):
+ * a float lower bound of each account's health factor and a float test of debt against collateral,
+ * with margins wider than every floor and rounding of the exact math, skip the exact rule for
+ * those (`screen`, default on; property-tested to give the reference path's results exactly).
  */
 import type Decimal from "decimal.js";
 import type { Address } from "viem";
@@ -130,7 +135,12 @@ interface FloatAccount {
   sourcePrice: number[];
 }
 
+/** floatAccount per snapshot (snapshots are never changed in place: a liquidation makes a new one) */
+const floatMemo = new WeakMap<AaveAccountSnapshot, FloatAccount>();
+
 function floatAccount(a: AaveAccountSnapshot): FloatAccount {
+  const cached = floatMemo.get(a);
+  if (cached !== undefined) return cached;
   const f: FloatAccount = { coll: [], debt: [], unit: [], lt: [], asset: [], source: [], ownPrice: [], sourcePrice: [] };
   for (const r of a.reserves) {
     const counted = r.usingAsCollateral && r.liquidationThresholdBps !== 0n;
@@ -145,8 +155,12 @@ function floatAccount(a: AaveAccountSnapshot): FloatAccount {
     f.ownPrice.push(Number(r.priceBase));
     f.sourcePrice.push(a.eMode !== null ? Number(a.eMode.priceBase) : 0);
   }
+  floatMemo.set(a, f);
   return f;
 }
+
+const NOT_LIQUIDATABLE = 1;
+const NO_SHORTFALL = 2;
 
 /**
  * Whether the exact rule can be skipped at prices `pF` (base units per whole token, floats): the
@@ -235,13 +249,25 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
     const symbols = new Map<Address, AssetSymbol>();
     for (const asset of ref.keys()) symbols.set(asset, symbolOf(m, asset, config));
     const refF = new Map<Address, number>([...ref].map(([a, p]) => [a, Number(p)]));
-    return { m, ref, symbols, accounts: m.accounts.map((a) => a), floats: m.accounts.map(floatAccount), prices: ref, pricesF: refF, calls: 0, repaid: ZERO, before: ZERO };
+    const n = m.accounts.length;
+    return { m, ref, symbols, accounts: m.accounts.map((a) => a), floats: m.accounts.map(floatAccount), prices: ref, pricesF: refF, safe: new Uint8Array(n), safeAt: new Int32Array(n).fill(-1), calls: 0, repaid: ZERO, before: ZERO };
   });
+  /** bumped whenever prices change: the float verdicts of the previous prices are then stale */
+  let priceVersion = 0;
   type MarketRun = (typeof state)[number];
   /** the account at the round's prices (the exact path's input) */
   const current = (st: MarketRun, i: number): AaveAccountSnapshot => (st.accounts[i] = repriced(st.accounts[i], st.prices));
-  const shortfallAt = (st: MarketRun, i: number, pF: ReadonlyMap<Address, number>): bigint => {
-    if (screen && floatSafety(st.floats[i], pF).noShortfall) return 0n;
+  /** the float verdicts of account i at the current prices (NOT_LIQUIDATABLE | NO_SHORTFALL), computed once per price version */
+  const safety = (st: MarketRun, i: number): number => {
+    if (st.safeAt[i] !== priceVersion) {
+      const v = floatSafety(st.floats[i], st.pricesF);
+      st.safe[i] = (v.notLiquidatable ? NOT_LIQUIDATABLE : 0) | (v.noShortfall ? NO_SHORTFALL : 0);
+      st.safeAt[i] = priceVersion;
+    }
+    return st.safe[i];
+  };
+  const shortfallAt = (st: MarketRun, i: number): bigint => {
+    if (screen && (safety(st, i) & NO_SHORTFALL) !== 0) return 0n;
     return shortfallBase(screen ? repriced(st.accounts[i], st.prices) : st.accounts[i]);
   };
   const pricesOf = (st: (typeof state)[number]) => {
@@ -253,6 +279,7 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
     return p;
   };
   const reprice = () => {
+    priceVersion++;
     for (const st of state) {
       st.prices = pricesOf(st);
       st.pricesF = new Map([...st.prices].map(([a, p]) => [a, Number(p)]));
@@ -262,7 +289,12 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
   };
   const deficiency = (): Decimal => {
     let total = ZERO;
-    for (const st of state) for (let i = 0; i < st.accounts.length; i++) total = total.plus(usd(shortfallAt(st, i, st.pricesF), st.m.baseCurrencyUnit));
+    for (const st of state) {
+      for (let i = 0; i < st.accounts.length; i++) {
+        const short = shortfallAt(st, i);
+        if (short !== 0n) total = total.plus(usd(short, st.m.baseCurrencyUnit));
+      }
+    }
     return roundUpUsd(total);
   };
   // before the shock: at the snapshots' own prices
@@ -270,7 +302,7 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
     const own = new Map<Address, number>([...st.ref].map(([a, p]) => [a, Number(p)]));
     for (let i = 0; i < st.accounts.length; i++) {
       const short = screen && floatSafety(st.floats[i], own).noShortfall ? 0n : shortfallBase(st.accounts[i]);
-      st.before = st.before.plus(usd(short, st.m.baseCurrencyUnit));
+      if (short !== 0n) st.before = st.before.plus(usd(short, st.m.baseCurrencyUnit));
     }
   }
 
@@ -284,7 +316,7 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
       if (unreachable.has(st.m.chainId)) continue;
       const unit = st.m.baseCurrencyUnit;
       for (let i = 0; i < st.accounts.length; i++) {
-        if (screen && floatSafety(st.floats[i], st.pricesF).notLiquidatable) continue;
+        if (screen && (safety(st, i) & NOT_LIQUIDATABLE) !== 0) continue;
         let a = screen ? current(st, i) : st.accounts[i];
         let n = 0;
         for (; n < maxCalls; n++) {
@@ -310,6 +342,7 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
           st.calls += n;
           st.accounts[i] = a;
           st.floats[i] = floatAccount(a);
+          st.safeAt[i] = -1;
         }
       }
     }
@@ -326,7 +359,7 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
   }
   const domains: AaveDomainStress[] = state.map((st) => {
     const shortfalls = st.accounts
-      .map((a, i) => ({ address: a.account, base: shortfallAt(st, i, st.pricesF) }))
+      .map((a, i) => ({ address: a.account, base: shortfallAt(st, i) }))
       .filter((x) => x.base > 0n)
       .sort((x, y) => (x.base !== y.base ? (x.base > y.base ? -1 : 1) : x.address < y.address ? -1 : x.address > y.address ? 1 : 0))
       .map((x) => ({ address: x.address, shortfallUsd: roundUpUsd(usd(x.base, st.m.baseCurrencyUnit)) }));
