@@ -148,6 +148,7 @@ export function createApi(options: CreateApiOptions): XmarginApi {
     maxSubscriptionsPerClient: limits.maxSubscriptionsPerClient,
     maxEndangeredThresholds: limits.maxEndangeredThresholds,
     endangeredCap: options.endangeredCap ?? 10_000,
+    systemPushIntervalMs: limits.systemPushIntervalMs,
   });
   const origins = options.origins ?? parseOrigins(process.env.XMARGIN_API_ORIGINS);
   const schema = createSchema<ApiContext>({ typeDefs, resolvers: resolvers as never }) as never;

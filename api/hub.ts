@@ -34,7 +34,7 @@ export interface BookHub {
   account(address: Hex, client: string): AsyncIterable<number>;
   endangered(maxHealthFactor: number, client: string): AsyncIterable<EndangeredDiff>;
   tierChanges(tier: Tier | null, client: string): AsyncIterable<TierChange>;
-  /** Signals after every book update (and once now). */
+  /** Signals once now, then the newest version at most once per systemPushIntervalMs while the book updates. */
   system(client: string): AsyncIterable<number>;
   /** How many subscriptions are open (all clients, or one). */
   size(client?: string): number;
@@ -51,6 +51,12 @@ export interface BookHubOptions {
   maxEndangeredThresholds: number;
   /** How many endangered accounts a new endangered subscriber gets in its first event. */
   endangeredCap: number;
+  /**
+   * A `system` subscriber gets at most one snapshot per this many ms (the newest; default 1000,
+   * 0 = every update). The book updates several times a second; a dashboard needs no more, and
+   * each snapshot sent is serialized and written once per subscriber.
+   */
+  systemPushIntervalMs?: number;
 }
 
 export function createBookHub(book: RiskBookView, options: BookHubOptions): BookHub {
@@ -119,7 +125,7 @@ export function createBookHub(book: RiskBookView, options: BookHubOptions): Book
     };
   }
 
-  /** Snapshot streams keep the newest 32 (a slow client skips old snapshots); event streams keep 1024. */
+  /** Snapshot streams keep the newest 32 (the system stream 1: a slow client skips old snapshots); event streams keep 1024. */
   function stream<T>(client: string, register: (push: (v: T) => void) => () => void, initial?: T, buffer = 32): AsyncIterable<T> {
     const release = admit(client);
     return new Repeater<T>(async (push, stop) => {
@@ -191,10 +197,32 @@ export function createBookHub(book: RiskBookView, options: BookHubOptions): Book
       }, undefined, 1024);
     },
     system(client) {
+      const interval = options.systemPushIntervalMs ?? 1000;
       return stream<number>(client, (push) => {
-        systemListeners.add(push);
-        return () => systemListeners.delete(push);
-      }, version);
+        // at most one push per interval: the first at once, later ones at the interval's end with the newest version
+        let last = performance.now();
+        let timer: ReturnType<typeof setTimeout> | null = null;
+        const throttled = (v: number) => {
+          if (interval <= 0) return push(v);
+          if (timer !== null) return; // a push is scheduled; it sends the newest version then
+          const wait = last + interval - performance.now();
+          if (wait <= 0) {
+            last = performance.now();
+            push(v);
+            return;
+          }
+          timer = setTimeout(() => {
+            timer = null;
+            last = performance.now();
+            push(version);
+          }, wait);
+        };
+        systemListeners.add(throttled);
+        return () => {
+          systemListeners.delete(throttled);
+          if (timer !== null) clearTimeout(timer);
+        };
+      }, version, 1);
     },
     size: (client) => (client === undefined ? open : openPerClient.get(client) ?? 0),
     thresholds: () => thresholds.size,

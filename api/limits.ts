@@ -39,6 +39,8 @@ export interface ApiLimits {
   maxSubscriptionsPerClient: number;
   /** distinct `endangeredAccounts(maxHealthFactor)` thresholds at once (the book diffs each per update) */
   maxEndangeredThresholds: number;
+  /** a `system` subscription gets at most one snapshot (the newest) per this many ms; 0 = every book update */
+  systemPushIntervalMs: number;
   /** estimated bytes of parsed documents kept (about 64 bytes per source character) */
   parseCacheBytes: number;
   /** estimated bytes of compiled queries kept (about 3.2 KB per field after fragments are expanded) */
@@ -64,6 +66,7 @@ export const API_LIMITS: ApiLimits = {
   maxSubscriptions: 10_000,
   maxSubscriptionsPerClient: 100,
   maxEndangeredThresholds: 32,
+  systemPushIntervalMs: 1000,
   parseCacheBytes: 16 * 1024 * 1024,
   compiledCacheBytes: 64 * 1024 * 1024,
   maxCompiledFields: 2_000,

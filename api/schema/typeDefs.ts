@@ -636,7 +636,7 @@ type Subscription {
   endangeredAccounts(maxHealthFactor: Decimal): EndangeredChange!
   "Every tier transition as it is recorded (optionally only transitions into 'tier')."
   tierChanges(tier: Tier): TierChange!
-  "System risk now, then after every book update."
+  "System risk now, then the newest at most once a second while the book updates (API limit systemPushIntervalMs)."
   system: System!
 }
 `;
