@@ -13,7 +13,7 @@
  */
 import type Decimal from "decimal.js";
 import { getAddress, type Address } from "viem";
-import { runAaveScenario, unifiedExposure, deficiencyFromTotals, emptyDomainTotals, type AaveDomainAccount, type AaveScenarioResult, type DomainTotals, type UnifiedExposure, type VaultDomainAccount } from "../../risk/domains/index.js";
+import { runAaveScenario, unifiedExposure, deficiencyFromTotals, emptyDomainTotals, type AaveDomainAccount, type AaveScenarioResult, type AaveStressMarket, type DomainTotals, type UnifiedExposure, type VaultDomainAccount } from "../../risk/domains/index.js";
 import type { PreparedEnvironment } from "../../risk/environment.js";
 import { ZERO } from "../../risk/decimal.js";
 import type { AccountRisk, ChainId, RiskConfig, StressScenario, SystemRisk } from "../../risk/types.js";
@@ -99,6 +99,8 @@ export function createDomainView(options: DomainViewOptions): DomainView {
   let evaluation: { version: number; env: PreparedEnvironment; parts: DomainEvaluation[] } | null = null;
   const stressCache = new Map<string, AaveScenarioResult>();
   let stressVersion = -1;
+  // the markets' snapshots for the cascade (~25 µs per account): built once per read
+  let stressMarkets: AaveStressMarket[] | null = null;
 
   const pick = (rows: readonly CheckpointRow[]): Map<number, DomainCheckpoint> => {
     const out = new Map<number, DomainCheckpoint>();
@@ -217,13 +219,14 @@ export function createDomainView(options: DomainViewOptions): DomainView {
     stress(scenario) {
       if (stressVersion !== version) {
         stressCache.clear();
+        stressMarkets = null;
         stressVersion = version;
       }
       const key = JSON.stringify(scenario);
       let result = stressCache.get(key);
       if (result === undefined) {
-        const markets = options.sources.flatMap((s) => s.stressMarkets(stamps));
-        result = runAaveScenario(markets, options.config, scenario);
+        stressMarkets ??= options.sources.flatMap((s) => s.stressMarkets(stamps));
+        result = runAaveScenario(stressMarkets, options.config, scenario);
         if (stressCache.size >= 64) stressCache.delete(stressCache.keys().next().value!);
         stressCache.set(key, result);
       }

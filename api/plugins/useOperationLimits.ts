@@ -76,13 +76,14 @@ export const DEFAULT_COST_MODEL: CostModel = {
     liquidationCurve: 12_000,
     accountHistory: 50,
     systemHistory: 100,
-    // Every Aave account is evaluated once per book update and cached; these read the cache.
+    // The Aave markets are screened once per read and environment (~2 µs per account, shared by
+    // every request of that tick); these evaluate exactly only the accounts they return.
     exposure: 5,
     badDebt: 5,
     aaveEndangered: 5,
-    // The Aave markets' cascade under the parent scenario (cached per read): ~70 ms per 1,000 Aave
-    // accounts measured (bench:risk), so a fixed 2,000 (≈ 0.2 s) is right for ~3k accounts; larger
-    // markets are under-costed until the cost follows the Aave account count.
+    // The Aave markets' cascade under the parent scenario (cached per read): ~4 ms per 1,000 Aave
+    // accounts with the screened cascade (bench:risk), so a fixed 2,000 (≈ 0.2 s) covers ~50k
+    // accounts; larger markets are under-costed until the cost follows the Aave account count.
     domainStress: 2_000,
   },
   pagedDefaults: { accounts: 50, endangeredAccounts: 50, tierChanges: 50, shortfalls: 10, aaveEndangered: 50 },

@@ -13,7 +13,7 @@
  */
 import { getAddress, type Address } from "viem";
 import type { XmarginConfig } from "../../config/types.js";
-import { aaveAccountSnapshot, aaveDomainId, aaveViewContext, DomainInputError, evaluateAaveMarkets, type AaveAccountSnapshot, type AaveStressMarket, type MarginDomainRef } from "../../risk/domains/index.js";
+import { aaveAccountSnapshot, aaveDomainId, aaveViewContext, compileAaveScreen, DomainInputError, evaluateAaveMarkets, type AaveAccountSnapshot, type AaveScreenBook, type AaveStressMarket, type MarginDomainRef } from "../../risk/domains/index.js";
 import type { PreparedEnvironment } from "../../risk/environment.js";
 import type { AssetSymbol, RiskConfig } from "../../risk/types.js";
 import type { DomainCheckpoint, DomainEvaluation, DomainProblem, DomainSource, DomainSourceContext } from "../types.js";
@@ -81,6 +81,13 @@ export function createAaveDomainSource(context: DomainSourceContext): DomainSour
   if (specs.length === 0) return null;
   const chainIds = [...new Set(specs.map((s) => s.chainId))].sort((a, b) => a - b);
   let markets: AaveStoreMarket[] = [];
+  // the screens' compiled balances, per market of the current read (balances change only with a read)
+  let books = new WeakMap<AaveStoreMarket, AaveScreenBook>();
+  const bookOf = (m: AaveStoreMarket): AaveScreenBook => {
+    let b = books.get(m);
+    if (b === undefined) books.set(m, (b = compileAaveScreen(m.state)));
+    return b;
+  };
 
   const specOf = (m: AaveStoreMarket): MarketSpec | undefined => specs.find((s) => s.chainId === m.chainId && s.pool === m.pool);
 
@@ -110,6 +117,7 @@ export function createAaveDomainSource(context: DomainSourceContext): DomainSour
       const read = await readAaveMarkets(context.query, { schema: context.schema, chainIds });
       // only the configured markets (a store shared with another config may hold more)
       markets = read.filter((m) => specOf(m) !== undefined);
+      books = new WeakMap();
     },
     evaluate(env: PreparedEnvironment, checkpoints: ReadonlyMap<number, DomainCheckpoint>): DomainEvaluation {
       const unmapped: DomainProblem[] = [];
@@ -125,6 +133,7 @@ export function createAaveDomainSource(context: DomainSourceContext): DomainSour
             pool: m.pool,
             domainId: spec.domainId,
             state: m.state,
+            book: bookOf(m),
             timestamp: evaluationTime(m.state, checkpoint?.blockTimestamp),
             ctx: aaveViewContext(env, { chainId: m.chainId, blockTimestamp: checkpoint?.blockTimestamp ?? null, finalitySeconds: spec.finalitySeconds, maxDataLagSeconds: spec.maxDataLagSeconds, symbols: spec.symbols, baseCurrencyUnit: BASE_CURRENCY_UNIT }),
           };
