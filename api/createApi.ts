@@ -149,7 +149,7 @@ export function createApi(options: CreateApiOptions): XmarginApi {
     maxEndangeredThresholds: limits.maxEndangeredThresholds,
     endangeredCap: options.endangeredCap ?? 10_000,
     systemPushIntervalMs: limits.systemPushIntervalMs,
-  });
+  }, options.domains ?? null);
   const origins = options.origins ?? parseOrigins(process.env.XMARGIN_API_ORIGINS);
   const schema = createSchema<ApiContext>({ typeDefs, resolvers: resolvers as never }) as never;
 

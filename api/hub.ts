@@ -36,6 +36,8 @@ export interface BookHub {
   tierChanges(tier: Tier | null, client: string): AsyncIterable<TierChange>;
   /** Signals once now, then the newest version at most once per systemPushIntervalMs while the book updates. */
   system(client: string): AsyncIterable<number>;
+  /** Signals once now, then after every new read of the protocols' margin domains (never, without any). */
+  domainReads(client: string): AsyncIterable<number>;
   /** How many subscriptions are open (all clients, or one). */
   size(client?: string): number;
   /** How many distinct endangered thresholds are diffed per update. */
@@ -59,7 +61,13 @@ export interface BookHubOptions {
   systemPushIntervalMs?: number;
 }
 
-export function createBookHub(book: RiskBookView, options: BookHubOptions): BookHub {
+/** What the hub needs of the margin domains' view (api/domains/domainView.ts). */
+export interface DomainReads {
+  version(): number;
+  onRead(listener: (version: number) => void): () => void;
+}
+
+export function createBookHub(book: RiskBookView, options: BookHubOptions, domains: DomainReads | null = null): BookHub {
   const accountListeners = new Map<Hex, Set<(v: number) => void>>();
   const systemListeners = new Set<(v: number) => void>();
   const tierListeners = new Set<(c: TierChange) => void>();
@@ -223,6 +231,9 @@ export function createBookHub(book: RiskBookView, options: BookHubOptions): Book
           if (timer !== null) clearTimeout(timer);
         };
       }, version, 1);
+    },
+    domainReads(client) {
+      return stream<number>(client, (push) => (domains === null ? () => {} : domains.onRead(push)), domains?.version() ?? 0, 1);
     },
     size: (client) => (client === undefined ? open : openPerClient.get(client) ?? 0),
     thresholds: () => thresholds.size,

@@ -1,6 +1,7 @@
 /**
- * The reference Aave liquidator: asks the API for the Aave accounts below health factor 1
- * (`aaveEndangered`, which carries the liquidationCall Aave's rule allows: close factor, bonus and
+ * The reference Aave liquidator: follows the API's Aave accounts below health factor 1
+ * (the `aaveEndangered` subscription, pushed after every new read of the markets, polled while it
+ * is down; each entry carries the liquidationCall Aave's rule allows: close factor, bonus and
  * protocol fee applied) and sends `Pool.liquidationCall(collateralAsset, debtAsset, user,
  * debtToCover, false)` for each, from its own devnet account funded with every reserve's token.
  * A call that reverts (the account recovered, or someone else liquidated first) is counted, never
@@ -9,14 +10,22 @@
 import { encodeAbiParameters, encodeFunctionData, encodePacked, getAddress, keccak256, type Abi, type Address, type Hex } from "viem";
 import { loadAaveArtifact } from "../protocols/aaveV3/artifacts.js";
 import type { DevnetDeployment } from "./deploy.js";
+import { createClient, type Client } from "graphql-sse";
 import { rpcBatchStrict } from "./rpc.js";
 import { TxSender } from "./txSender.js";
 
+const ENDANGERED_NODE = "nodes { address chainId pool blockNumber rule { healthFactor bestLiquidation { collateralAsset debtAsset debtToCoverRaw collateralToLiquidatorRaw } } }";
+
 export const AAVE_ENDANGERED_QUERY = /* GraphQL */ `
   query AaveEndangered($first: Int) {
-    aaveEndangered(maxHealthFactor: "1", first: $first) {
-      nodes { address chainId pool blockNumber rule { healthFactor bestLiquidation { collateralAsset debtAsset debtToCoverRaw collateralToLiquidatorRaw } } }
-    }
+    aaveEndangered(maxHealthFactor: "1", first: $first) { ${ENDANGERED_NODE} }
+  }
+`;
+
+/** The same list, pushed after every new read of the Aave markets. */
+export const AAVE_ENDANGERED_SUBSCRIPTION = /* GraphQL */ `
+  subscription AaveEndangered($first: Int) {
+    aaveEndangered(maxHealthFactor: "1", first: $first) { ${ENDANGERED_NODE} }
   }
 `;
 
@@ -48,7 +57,12 @@ export interface AaveLiquidator {
 export interface AaveLiquidatorOptions {
   apiUrl: string;
   deployment: DevnetDeployment;
-  /** Rounds every this many ms (default 1000); 0: only when `round()` is called. */
+  /**
+   * Act on the API's `aaveEndangered` subscription (default true): a round per push, i.e. per new
+   * read of the markets. The poll below then runs only while the subscription is down.
+   */
+  subscribe?: boolean;
+  /** Rounds every this many ms (default 1000); 0: only when `round()` is called (or pushed). */
   intervalMs?: number;
   log?: (message: string) => void;
 }
@@ -106,10 +120,12 @@ export async function startAaveLiquidator(opts: AaveLiquidatorOptions): Promise<
   }
 
   let running: Promise<number> | null = null;
-  async function doRound(): Promise<number> {
+  /** nodes pushed while a round ran: the next round acts on them */
+  let pushed: EndangeredNode[] | null = null;
+  async function doRound(given: EndangeredNode[] | null): Promise<number> {
     let nodes: EndangeredNode[];
     try {
-      nodes = await endangered();
+      nodes = given ?? (await endangered());
     } catch (error) {
       stats.errors++;
       if (stats.errors === 1 || stats.errors % 60 === 0) log(`aave: ${error instanceof Error ? error.message : String(error)}`);
@@ -153,24 +169,70 @@ export async function startAaveLiquidator(opts: AaveLiquidatorOptions): Promise<
     return mined;
   }
 
-  const round = (): Promise<number> => {
-    if (running) return running;
-    running = doRound().finally(() => {
+  const round = (given: EndangeredNode[] | null = null): Promise<number> => {
+    if (running) {
+      if (given !== null) pushed = given;
+      return running;
+    }
+    running = doRound(given).finally(() => {
       running = null;
+      const next = pushed;
+      pushed = null;
+      if (next !== null && !stopped) void round(next);
     });
     return running;
   };
 
   const intervalMs = opts.intervalMs ?? 1000;
   let stopped = false;
-  const timer = intervalMs > 0 ? setInterval(() => void (stopped ? undefined : round()), intervalMs) : null;
+  let subscribed = false;
+  const timer = intervalMs > 0 ? setInterval(() => void (stopped || subscribed ? undefined : round()), intervalMs) : null;
+
+  let client: Client | undefined;
+  let lastProblem = "";
+  const note = (problem: string) => {
+    if (problem !== lastProblem) log(`aave: ${problem}`);
+    lastProblem = problem;
+  };
+  const loop =
+    opts.subscribe === false
+      ? Promise.resolve()
+      : (async () => {
+          let backoffMs = 1000;
+          while (!stopped) {
+            client = createClient({ url: `${opts.apiUrl.replace(/\/$/, "")}/graphql`, singleConnection: false, retryAttempts: 0 });
+            try {
+              for await (const result of client.iterate<{ aaveEndangered: { nodes: EndangeredNode[] } }>({ query: AAVE_ENDANGERED_SUBSCRIPTION, variables: { first: 50 } })) {
+                if (stopped) break;
+                if (result.errors?.length || !result.data) {
+                  subscribed = false;
+                  note(`subscription error: ${result.errors?.map((e) => e.message).join("; ") ?? "no data"} (polling meanwhile)`);
+                  continue;
+                }
+                if (!subscribed) note(`subscribed to aaveEndangered at ${opts.apiUrl}/graphql`);
+                subscribed = true;
+                backoffMs = 1000;
+                void round(result.data.aaveEndangered.nodes);
+              }
+            } catch (e) {
+              if (!stopped) note(`subscription dropped: ${e instanceof Error ? e.message : String(e)} (polling meanwhile, reconnecting)`);
+            } finally {
+              subscribed = false;
+              client.dispose();
+            }
+            if (!stopped) await new Promise((r) => setTimeout(r, backoffMs));
+            backoffMs = Math.min(backoffMs * 2, 10_000);
+          }
+        })();
   return {
     address,
     stats: () => ({ ...stats }),
-    round,
+    round: () => round(),
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      client?.dispose();
+      await Promise.race([loop, new Promise((r) => setTimeout(r, 3000))]);
       await running?.catch(() => undefined);
     },
   };

@@ -101,11 +101,12 @@ beforeAll(async () => {
       if (debt > 0n && hf < 10n ** 18n) liquidatableAfterCrash++;
     }
   }
-  // The reference Aave liquidator acts on the live API's list (Aave's rule: close factor, bonus).
+  // The reference Aave liquidator acts on the live API's list (Aave's rule: close factor, bonus),
+  // pushed by the aaveEndangered subscription (no poll: intervalMs 0).
   if (liquidatableAfterCrash > 0) {
     const liquidator = await startAaveLiquidator({ apiUrl: livePonder.url, deployment: devnet.deployment, intervalMs: 0 });
     try {
-      await until("the Aave liquidator's first mined liquidationCall", 120_000, async () => ((aaveLiquidations += await liquidator.round()) > 0 ? aaveLiquidations : null));
+      aaveLiquidations = await until("the Aave liquidator's first mined liquidationCall, from a push", 120_000, async () => (liquidator.stats().liquidations > 0 ? liquidator.stats().liquidations : null));
     } finally {
       await liquidator.stop();
     }

@@ -14,6 +14,7 @@ import { serializeDecimal } from "../scalars.js";
 import { address, createWorld, standardScene, type World } from "../testing/fixture.js";
 import { createDomainView, type DomainView } from "./domainView.js";
 import { CHAIN, plainSource } from "./testing.js";
+import { readSse } from "../testing/sse.js";
 
 let world: World;
 let api: XmarginApi;
@@ -100,6 +101,36 @@ describe("domains over GraphQL", () => {
     expect(b.data.badDebt.domains[1]).toMatchObject({ protocol: "AAVE_V3", accounts: 2, blockNumber: "7" });
     expect(b.data.badDebt.perChain).toEqual([{ chainId: CHAIN, badDebtUsd: b.data.badDebt.domains[1].badDebtUsd }]);
     expect(b.data.system.badDebt.totalUsd).toBe(b.data.badDebt.totalUsd);
+  });
+
+  test("default: the aaveEndangered subscription gives the list now, then again after each new read", async () => {
+    // a view of its own: the first read finds the healthy market, the second the crashed one
+    const checkpoints = async (): Promise<CheckpointRow[]> => [{ chainName: "aave", chainId: CHAIN, blockNumber: 7n, blockTimestamp: Number(GOLDEN_TIMESTAMP), finalizedBlockNumber: 0n }];
+    const view = createDomainView({ book: { environment: () => world.book.environment(), system: () => world.book.system(), account: (a) => world.book.account(a) }, sources: [plainSource([goldenMarket(), crashed])], checkpoints, config: world.config, vaultChainIds: [1001, 1002, 1003], minIntervalMs: 0, pollIntervalMs: 0 });
+    await view.sync();
+    const live = createApi({ book: world.book, domains: view, production: true });
+    const response = await live.yoga.fetch("http://localhost/graphql", {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query: `subscription { aaveEndangered { nodes { address rule { healthFactor bestLiquidation { debtToCoverRaw } } } } }` }),
+    });
+    expect(response.headers.get("content-type")).toContain("text/event-stream");
+    const sse = readSse(response);
+    try {
+      expect(JSON.parse((await sse.next(5000)).data).data.aaveEndangered.nodes).toEqual([]);
+      await view.sync({ force: true });
+      const after = JSON.parse((await sse.next(5000)).data).data.aaveEndangered.nodes;
+      expect(after.map((n: { address: string }) => n.address)).toEqual([ALICE]);
+      expect(after[0].rule.bestLiquidation.debtToCoverRaw).toBe(aaveAccountRule(aaveAccountSnapshot(crashed, ALICE, GOLDEN_TIMESTAMP)).bestLiquidation!.debtToCoverRaw.toString());
+    } finally {
+      await sse.close();
+      live.close();
+      view.close();
+    }
+    // bad arguments are refused with a code, before any stream opens
+    const bad = await gql(api, `subscription { aaveEndangered(first: -1) { nodes { address } } }`);
+    expect(bad.errors?.[0]?.extensions?.code).toBe("LIMIT_EXCEEDED");
+    expect(bad.errors?.[0]?.message).toMatch(/'first' is -1; expected an integer from 1 to 500/);
   });
 
   test("default: aaveEndangered lists the rule's liquidatable accounts with the call; the threshold moves it", async () => {

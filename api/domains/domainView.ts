@@ -77,6 +77,8 @@ export interface DomainView {
   accounts(): readonly AaveDomainAccount[];
   /** the protocols' cascade under a scenario (cached per read) */
   stress(scenario: StressScenario): AaveScenarioResult;
+  /** calls `listener(version)` after every kept read; returns the unsubscribe */
+  onRead(listener: (version: number) => void): () => void;
   close(): void;
 }
 
@@ -97,6 +99,7 @@ export function createDomainView(options: DomainViewOptions): DomainView {
   let again = false;
   let closed = false;
   let evaluation: { version: number; env: PreparedEnvironment; parts: DomainEvaluation[] } | null = null;
+  const readListeners = new Set<(version: number) => void>();
   const stressCache = new Map<string, AaveScenarioResult>();
   let stressVersion = -1;
   // the markets' snapshots for the cascade (~25 µs per account): built once per read
@@ -123,6 +126,13 @@ export function createDomainView(options: DomainViewOptions): DomainView {
         stamps = before;
         forced = false;
         version++;
+        for (const l of readListeners) {
+          try {
+            l(version);
+          } catch (error) {
+            onError(error);
+          }
+        }
         return;
       }
     }
@@ -232,8 +242,13 @@ export function createDomainView(options: DomainViewOptions): DomainView {
       }
       return result;
     },
+    onRead(listener) {
+      readListeners.add(listener);
+      return () => readListeners.delete(listener);
+    },
     close() {
       closed = true;
+      readListeners.clear();
       if (timer) clearInterval(timer);
     },
   };

@@ -10,6 +10,7 @@ import type { ApiContext } from "../context.js";
 import { formatAsOf, formatTierChange } from "../format.js";
 import type { EndangeredDiff } from "../hub.js";
 import { accountNow } from "./account.js";
+import { aaveEndangeredResolver } from "./domains.js";
 import { DEFAULT_MAX_HEALTH_FACTOR, formatEndangered } from "./endangered.js";
 import { systemSnapshot } from "./system.js";
 
@@ -89,6 +90,12 @@ export const subscriptionResolvers = {
   tierChanges: {
     subscribe: (_p: unknown, args: { tier?: Tier | null }, ctx: ApiContext) =>
       mapIterable(ctx.hub.tierChanges(args.tier ?? null, ctx.client), (change) => ({ tierChanges: formatTierChange(change) })),
+  },
+  aaveEndangered: {
+    subscribe: (_p: unknown, args: { maxHealthFactor?: string | null; first?: number | null }, ctx: ApiContext) => {
+      aaveEndangeredResolver(null, args, ctx); // bad arguments are refused before the stream opens
+      return mapIterable(ctx.hub.domainReads(ctx.client), () => ({ aaveEndangered: aaveEndangeredResolver(null, args, ctx) }));
+    },
   },
   system: {
     subscribe: (_p: unknown, _args: unknown, ctx: ApiContext) =>

@@ -638,5 +638,7 @@ type Subscription {
   tierChanges(tier: Tier): TierChange!
   "System risk now, then the newest at most once a second while the book updates (API limit systemPushIntervalMs)."
   system: System!
+  "The Aave accounts below maxHealthFactor now (as Query.aaveEndangered), then again after every new read of the Aave markets (at most one a second): what a liquidator acts on."
+  aaveEndangered(maxHealthFactor: Decimal = "1", first: Int = 50): AaveEndangeredList!
 }
 `;
