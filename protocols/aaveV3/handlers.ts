@@ -11,6 +11,7 @@ import { chainFor } from "../../indexer/chains.js";
 import { eventMeta } from "../../indexer/meta.js";
 import { IndexerInvariantError } from "../../indexer/mappers/common.js";
 import type { EventMeta } from "../../indexer/mappers/types.js";
+import { AAVE_INDEXED_EVENTS } from "./indexedEvents.js";
 import { mapAaveEvent, type AaveContractKind, type AaveEvent } from "./mappers.js";
 import { aaveSourceReadOp, aaveStoreOps, type AaveEventAt } from "./storeOps.js";
 import { applyAaveOps, type Db } from "./write.js";
@@ -42,18 +43,9 @@ function on(contractName: string, contract: AaveContractKind, eventNames: readon
   }
 }
 
-on("AavePool", "pool", ["ReserveDataUpdated", "ReserveUsedAsCollateralEnabled", "ReserveUsedAsCollateralDisabled", "UserEModeSet", "LiquidationCall"]);
-on("AavePoolConfigurator", "poolConfigurator", [
-  "ReserveInitialized",
-  "CollateralConfigurationChanged",
-  "LiquidationProtocolFeeChanged",
-  "ReserveFactorChanged",
-  "EModeCategoryAdded",
-  "EModeAssetCategoryChanged",
-]);
-on("AaveAToken", "aToken", ["Initialized", "Mint", "Burn", "BalanceTransfer"]);
-on("AaveVariableDebtToken", "variableDebtToken", ["Mint", "Burn"]);
-on("AavePriceSource", "priceFeed", ["AnswerUpdated"]);
+for (const [contractName, { kind, events }] of Object.entries(AAVE_INDEXED_EVENTS)) {
+  if (contractName !== "AaveOracle") on(contractName, kind, events);
+}
 
 /**
  * AssetSourceUpdated names a source whose earlier AnswerUpdated events Ponder does not deliver
