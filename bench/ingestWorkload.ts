@@ -152,7 +152,11 @@ export function createWorkload(devnet: DevnetFixture, mix: IngestMix, opts: { se
           // Alternate slices so Aave's blocks sit between the vault's and its prices move between rounds.
           for (let e = estimate(); e.vault + e.aave < goal; e = estimate()) {
             if (e.aave < (e.vault * AAVE_SHARE) / (1 - AAVE_SHARE)) await aave.round();
-            else txFailed = (await sim.bulk({ events: Math.min(6_000, Math.max(1, Math.ceil(goal - e.vault - e.aave))) })).txFailed;
+            else {
+              // a slice of at most 6,000 logs (1,200 actions a round, as the vault-only mix); smaller near the end and in small runs
+              const slice = Math.max(300, Math.min(6_000, Math.ceil(((goal - e.vault - e.aave) * (1 - AAVE_SHARE)) / 2)));
+              txFailed = (await sim.bulk({ events: slice, actionsPerRound: Math.max(120, Math.min(1_200, Math.round(slice / 2.5))) })).txFailed;
+            }
             progress();
           }
         }
