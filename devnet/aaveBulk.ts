@@ -270,7 +270,9 @@ export function createAaveBulk(opts: AaveBulkOptions): AaveBulkGenerator {
         const d = argmax(value(s.debt));
         const c = argmax(value(s.supplied), (k) => s.collateralOn[k]!);
         if (d < 0 || c < 0) return;
+        // the underlying leaves the reserve's cash unless the liquidator takes aTokens
         const receiveAToken = cash[c]! < s.supplied[c]! || rng.chance(0.3);
+        if (!receiveAToken) cash[c]! -= s.supplied[c]!;
         enqueue(ctx, ctx.liquidator, pool, poolData("liquidationCall", [rs[c]!.underlying, rs[d]!.underlying, user, MAX_UINT256, receiveAToken]), "liquidation", LIQUIDATION_GAS);
         return;
       }
