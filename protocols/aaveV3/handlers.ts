@@ -2,7 +2,8 @@
  * Aave v3 handlers: Ponder decodes → mappers.ts (pure) → storeOps.ts (pure) → upserts. The
  * market (its Pool) is the chain's configured `aaveV3` market: one per chain, so events of
  * factory children (aTokens, debt tokens, price sources) need no store read to find it.
- * Only the events that change stored state are registered (Ponder fetches only those logs).
+ * Only the events that change stored state are registered (indexedEvents.ts; Ponder fetches only
+ * those logs).
  */
 import { ponder } from "ponder:registry";
 import { getAddress, type Address } from "viem";
