@@ -37,6 +37,7 @@ import path from "node:path";
 import pg from "pg";
 import { encodeFunctionData, type Address, type Hex } from "viem";
 import { marginVaultAbi, testTokenAbi } from "../abis/index.js";
+import type { AaveBulkStats } from "../devnet/aaveBulk.js";
 import { sendAndConfirm } from "../devnet/deploy.js";
 import { DEFAULT_PONDER_HEAP_MB, startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
 import { rpc } from "../devnet/rpc.js";
@@ -46,7 +47,6 @@ import { startPostgres, type TestPostgres } from "../test/harness/postgres.js";
 import { killAllTracked } from "../test/harness/processes.js";
 import { ALL_EVENT_TYPES } from "../test/harness/scenario.js";
 import { checkRun, completedEvents, expectedRows, type RunExpectation } from "./ingestChecks.js";
-import type { AaveBulkStats } from "../devnet/aaveBulk.js";
 import { aaveAccountsFor, createWorkload, DEFAULT_INGEST_MIX, INGEST_MIXES, parseMix, type IngestMix } from "./ingestWorkload.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
