@@ -2,10 +2,14 @@
  * The benchmark's baseline: a bare Ponder app over the same chains and contracts as xmargin,
  * one insert per event and nothing else. It reads the same XMARGIN_CONFIG JSON file, without
  * validation (the benchmark writes it), so the ratio xmargin/baseline measures xmargin's own cost.
+ * A chain with an `aaveV3` market gets xmargin's own Aave contract entries (aaveV3PonderContracts:
+ * the same addresses, factories and start blocks).
  */
 import { readFileSync } from "node:fs";
 import { createConfig } from "ponder";
 import { marginVaultAbi, priceFeedAbi } from "../../abis/index.js";
+import type { XmarginConfig } from "../../config/types.js";
+import { aaveV3PonderContracts } from "../../protocols/aaveV3/ponder.js";
 
 interface RawChain {
   chainId: number;
@@ -14,6 +18,8 @@ interface RawChain {
   pollingIntervalMs?: number;
   vault: `0x${string}`;
   feeds: Record<string, unknown>;
+  /** The chain's Aave market (only the keys aaveV3PonderContracts reads). */
+  aaveV3?: { pool: `0x${string}`; poolConfigurator: `0x${string}`; oracle: `0x${string}`; startBlock: number };
 }
 interface RawConfig {
   chains: Record<string, RawChain>;
@@ -24,6 +30,10 @@ const path = process.env.XMARGIN_CONFIG;
 if (!path) throw new Error("bench/baseline needs XMARGIN_CONFIG (the xmargin JSON config of the chains to index).");
 const raw = JSON.parse(readFileSync(path, "utf8")) as RawConfig;
 const names = Object.keys(raw.chains);
+// aaveV3PonderContracts reads chain.name and chain.aaveV3 (pool, poolConfigurator, oracle, startBlock) only.
+const aave = aaveV3PonderContracts({
+  chains: Object.fromEntries(names.map((name) => [name, { name, aaveV3: raw.chains[name].aaveV3 }])),
+} as unknown as XmarginConfig);
 
 export default createConfig({
   ordering: raw.ordering ?? "multichain",
@@ -50,5 +60,6 @@ export default createConfig({
         ]),
       ),
     },
+    ...aave,
   },
 });

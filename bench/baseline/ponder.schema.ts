@@ -15,3 +15,23 @@ export const event = onchainTable(
   }),
   (table) => ({ pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }) }),
 );
+
+/**
+ * One row per Aave event. A table of its own: a price source that is also a vault feed delivers
+ * each AnswerUpdated twice (PriceFeed and AavePriceSource), with the same block and log index.
+ */
+export const aaveEvent = onchainTable(
+  "aave_event",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    logIndex: t.integer().notNull(),
+    name: t.text().notNull(),
+    timestamp: t.bigint().notNull(),
+    txHash: t.hex().notNull(),
+    emitter: t.hex().notNull(),
+    account: t.hex(),
+    amountRaw: t.bigint(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }) }),
+);

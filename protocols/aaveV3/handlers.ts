@@ -2,7 +2,8 @@
  * Aave v3 handlers: Ponder decodes → mappers.ts (pure) → storeOps.ts (pure) → upserts. The
  * market (its Pool) is the chain's configured `aaveV3` market: one per chain, so events of
  * factory children (aTokens, debt tokens, price sources) need no store read to find it.
- * Only the events that change stored state are registered (Ponder fetches only those logs).
+ * Only the events that change stored state are registered (indexedEvents.ts; Ponder fetches only
+ * those logs).
  */
 import { ponder } from "ponder:registry";
 import * as schema from "ponder:schema";
@@ -12,6 +13,7 @@ import { chainFor } from "../../indexer/chains.js";
 import { eventMeta } from "../../indexer/meta.js";
 import { IndexerInvariantError } from "../../indexer/errors.js";
 import type { EventMeta } from "../../indexer/types.js";
+import { AAVE_INDEXED_EVENTS } from "./indexedEvents.js";
 import { mapAaveEvent, type AaveContractKind, type AaveEvent } from "./mappers.js";
 import { aaveOracleAbi } from "./abis.js";
 import { isNoPriceAtBlock } from "./priceReads.js";
@@ -45,20 +47,11 @@ function on(contractName: string, contract: AaveContractKind, eventNames: readon
   }
 }
 
-on("AavePool", "pool", ["ReserveDataUpdated", "ReserveUsedAsCollateralEnabled", "ReserveUsedAsCollateralDisabled", "UserEModeSet", "LiquidationCall"]);
-on("AavePoolConfigurator", "poolConfigurator", [
-  "ReserveInitialized",
-  "CollateralConfigurationChanged",
-  "LiquidationProtocolFeeChanged",
-  "ReserveFactorChanged",
-  "EModeCategoryAdded",
-  "EModeAssetCategoryChanged",
-]);
-on("AaveAToken", "aToken", ["Initialized", "Mint", "Burn", "BalanceTransfer"]);
-on("AaveVariableDebtToken", "variableDebtToken", ["Mint", "Burn"]);
 // A `priceReads` asset's price comes from the block reads below (ledger.ts prefers it); its
 // source's AnswerUpdated is still stored, as other assets may share the source.
-on("AavePriceSource", "priceFeed", ["AnswerUpdated"]);
+for (const [contractName, { kind, events }] of Object.entries(AAVE_INDEXED_EVENTS)) {
+  if (contractName !== "AaveOracle") on(contractName, kind, events);
+}
 
 /**
  * AssetSourceUpdated names a source whose earlier AnswerUpdated events Ponder does not deliver

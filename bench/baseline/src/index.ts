@@ -1,6 +1,7 @@
 import { ponder } from "ponder:registry";
 // Imported by path, not "ponder:schema": the repository's ponder-env.d.ts types that name for xmargin's schema.
-import { event } from "../ponder.schema.js";
+import { AAVE_INDEXED_EVENTS } from "../../../protocols/aaveV3/indexedEvents.js";
+import { aaveEvent, event } from "../ponder.schema.js";
 
 type Args = Record<string, unknown>;
 
@@ -43,4 +44,38 @@ for (const name of names) {
       amountRaw: amountOf(args),
     });
   });
+}
+
+// Aave: the events xmargin's Aave handlers register (protocols/aaveV3/indexedEvents.ts), one insert each.
+const aaveAccountOf = (args: Args): `0x${string}` | null => {
+  for (const k of ["user", "onBehalfOf", "from", "asset"]) {
+    if (typeof args[k] === "string") return args[k] as `0x${string}`;
+  }
+  return null;
+};
+const aaveAmountOf = (args: Args): bigint | null => {
+  for (const k of ["value", "amount", "current", "liquidityIndex", "debtToCover"]) {
+    if (typeof args[k] === "bigint") return args[k] as bigint;
+  }
+  return null;
+};
+
+for (const [contract, { events }] of Object.entries(AAVE_INDEXED_EVENTS)) {
+  for (const eventName of events) {
+    const name = `${contract}:${eventName}`;
+    ponder.on(name as any, async ({ event: e, context }: any) => {
+      const args = e.args as Args;
+      await context.db.insert(aaveEvent).values({
+        chainId: context.chain.id,
+        blockNumber: e.block.number,
+        logIndex: e.log.logIndex,
+        name,
+        timestamp: e.block.timestamp,
+        txHash: e.transaction.hash,
+        emitter: e.log.address,
+        account: aaveAccountOf(args),
+        amountRaw: aaveAmountOf(args),
+      });
+    });
+  }
 }
