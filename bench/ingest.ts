@@ -39,7 +39,8 @@ import { encodeFunctionData, type Address, type Hex } from "viem";
 import { marginVaultAbi, testTokenAbi } from "../abis/index.js";
 import type { AaveBulkStats } from "../devnet/aaveBulk.js";
 import { sendAndConfirm } from "../devnet/deploy.js";
-import { DEFAULT_PONDER_HEAP_MB, startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
+import { DEFAULT_PONDER_HEAP_MB, rpcBlockNumber, startPonder, type PonderProcess } from "../devnet/ponderProcess.js";
+import { validateConfig } from "../config/validateConfig.js";
 import { rpc } from "../devnet/rpc.js";
 import { withDevnet, type DevnetFixture } from "../test/harness/devnet.js";
 import { freePort } from "../test/harness/ports.js";
@@ -418,6 +419,19 @@ function machine() {
   };
 }
 
+/** How many `AavePriceReads:block` events the chains give: per chain with `priceReads`, the blocks from the market's start block to the head. */
+async function expectedPriceReadBlocks(configPath: string): Promise<number> {
+  const config = validateConfig(JSON.parse(readFileSync(configPath, "utf8")));
+  let total = 0;
+  for (const c of Object.values(config.chains)) {
+    const reads = c.aaveV3?.priceReads;
+    if (reads === undefined) continue;
+    const head = await rpcBlockNumber(c.rpc[0]!);
+    if (head >= c.aaveV3!.startBlock) total += Math.floor((head - c.aaveV3!.startBlock) / reads.everyBlocks) + 1;
+  }
+  return total;
+}
+
 /** `--render`: rewrite ingest.md from ingest.json (targets recomputed from the runs), no indexing. */
 function renderOnly(resultsDir: string): void {
   const report = JSON.parse(readFileSync(path.join(resultsDir, "ingest.json"), "utf8"));
@@ -442,7 +456,11 @@ async function main() {
     const gen = await workload.generate(args.events, (message) => console.log(`  ${message}`));
     const { counts, txFailed, generationMs } = gen;
     const { total: totalEvents, byChain: eventsByChain, mix, heads } = counts;
-    const expect: RunExpectation = { total: totalEvents, vaultEvents: counts.vaultEvents, aaveEvents: counts.aaveEvents, byEvent: counts.byEvent };
+    const expect: RunExpectation = { total: totalEvents, vaultEvents: counts.vaultEvents, aaveEvents: counts.aaveEvents, byEvent: { ...counts.byEvent } };
+    // Block events: the Aave price reads (`priceReads`, every `everyBlocks` blocks from the market's
+    // start block) that both apps run; not events of the mix, but Ponder counts them by name too.
+    const priceReadBlocks = await expectedPriceReadBlocks(devnet.configPath);
+    if (priceReadBlocks > 0) expect.byEvent["AavePriceReads:block"] = priceReadBlocks;
     console.log(
       `generated ${totalEvents} events (${counts.vaultEvents} vault + feed, ${counts.aaveEvents} Aave) in ${generationMs} ms (${txFailed} failed txs); heads ${JSON.stringify(heads)}`,
     );

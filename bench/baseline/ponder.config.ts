@@ -3,13 +3,14 @@
  * one insert per event and nothing else. It reads the same XMARGIN_CONFIG JSON file, without
  * validation (the benchmark writes it), so the ratio xmargin/baseline measures xmargin's own cost.
  * A chain with an `aaveV3` market gets xmargin's own Aave contract entries (aaveV3PonderContracts:
- * the same addresses, factories and start blocks).
+ * the same addresses, factories and start blocks) and its price-read blocks (aaveV3PonderBlocks).
  */
 import { readFileSync } from "node:fs";
 import { createConfig } from "ponder";
 import { marginVaultAbi, priceFeedAbi } from "../../abis/index.js";
 import type { XmarginConfig } from "../../config/types.js";
-import { aaveV3PonderContracts } from "../../protocols/aaveV3/ponder.js";
+import { validateConfig } from "../../config/validateConfig.js";
+import { aaveV3PonderBlocks, aaveV3PonderContracts } from "../../protocols/aaveV3/ponder.js";
 
 interface RawChain {
   chainId: number;
@@ -62,4 +63,8 @@ export default createConfig({
     },
     ...aave,
   },
+  // xmargin reads the prices of `priceReads` assets from AaveOracle at every such block (the devnet's
+  // WBTC, priced by an adapter that emits no event): the baseline does the same read, one insert each.
+  // The entries come from the validated config (priceReads names assets by symbol).
+  blocks: aaveV3PonderBlocks(validateConfig(raw)),
 });

@@ -16,6 +16,18 @@ export const event = onchainTable(
   (table) => ({ pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.logIndex] }) }),
 );
 
+/** One row per price read of a `priceReads` asset at a block (what xmargin's AavePriceReads does). */
+export const priceRead = onchainTable(
+  "price_read",
+  (t) => ({
+    chainId: t.integer().notNull(),
+    blockNumber: t.bigint().notNull(),
+    asset: t.hex().notNull(),
+    price: t.bigint().notNull(),
+  }),
+  (table) => ({ pk: primaryKey({ columns: [table.chainId, table.blockNumber, table.asset] }) }),
+);
+
 /**
  * One row per Aave event. A table of its own: a price source that is also a vault feed delivers
  * each AnswerUpdated twice (PriceFeed and AavePriceSource), with the same block and log index.

@@ -1,7 +1,10 @@
 import { ponder } from "ponder:registry";
 // Imported by path, not "ponder:schema": the repository's ponder-env.d.ts types that name for xmargin's schema.
 import { AAVE_INDEXED_EVENTS } from "../../../protocols/aaveV3/indexedEvents.js";
-import { aaveEvent, event } from "../ponder.schema.js";
+import { readFileSync } from "node:fs";
+import { validateConfig } from "../../../config/validateConfig.js";
+import { aaveOracleAbi } from "../../../protocols/aaveV3/abis.js";
+import { aaveEvent, event, priceRead } from "../ponder.schema.js";
 
 type Args = Record<string, unknown>;
 
@@ -79,3 +82,21 @@ for (const [contract, { events }] of Object.entries(AAVE_INDEXED_EVENTS)) {
     });
   }
 }
+
+// The price reads xmargin does (protocols/aaveV3/handlers.ts AavePriceReads): getAssetPrice at the
+// block for each `priceReads` asset, one insert each (a read before the oracle names a source reverts: skipped).
+const config = validateConfig(JSON.parse(readFileSync(process.env.XMARGIN_CONFIG!, "utf8")));
+const marketByChain = new Map(Object.values(config.chains).flatMap((c) => (c.aaveV3?.priceReads ? [[c.chainId, c.aaveV3] as const] : [])));
+ponder.on("AavePriceReads:block" as any, async ({ event: e, context }: any) => {
+  const market = marketByChain.get(context.chain.id);
+  if (!market?.priceReads) return;
+  for (const asset of market.priceReads.assets) {
+    let price: bigint;
+    try {
+      price = await context.client.readContract({ abi: aaveOracleAbi, address: market.oracle, functionName: "getAssetPrice", args: [asset], blockNumber: e.block.number, retryEmptyResponse: false });
+    } catch {
+      continue;
+    }
+    await context.db.insert(priceRead).values({ chainId: context.chain.id, blockNumber: e.block.number, asset, price });
+  }
+});
