@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { accountData, applyAaveChanges } from "../../protocols/aaveV3/ledger.js";
 import { WAD } from "../../protocols/aaveV3/math.js";
-import { aaveAccountRule, aaveLiquidationPlan, aaveLiquidationPrices, applyLiquidation } from "./aaveRule.js";
+import { aaveAccountRule, aaveBestLiquidationCall, aaveLiquidationPlan, aaveLiquidationPrices, applyLiquidation } from "./aaveRule.js";
 import { aaveAccountSnapshot, snapshotAccountData, withPrice } from "./aaveSnapshot.js";
 import { addr, ALICE, BOB, feedOf, GOLDEN_TIMESTAMP, goldenMarket, goldenReserves, market, plainReserves, USDC, WBTC, WETH, type FixtureReserve } from "./testing.js";
 
@@ -213,6 +213,13 @@ describe("properties", () => {
           expect(c.collateralSeizedRaw <= held).toBe(true);
           expect(c.debtRepaidRaw <= owed).toBe(true);
           expect(c.liquidatorProfitBase <= r.bestLiquidation!.liquidatorProfitBase).toBe(true);
+        }
+        // the cascade's shortcut names the same call
+        const call = aaveBestLiquidationCall(snap);
+        if (r.bestLiquidation === null) expect(call).toBeNull();
+        else {
+          const { healthFactorAfterWad: _after, ...rest } = r.bestLiquidation;
+          expect(call).toEqual(rest);
         }
       }),
       { numRuns: 300 },

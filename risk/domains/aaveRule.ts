@@ -67,6 +67,16 @@ const ceilDiv = (a: bigint, b: bigint): bigint => (a + b - 1n) / b;
  * Example: USDC debt 1000 at HF 0.97, WETH collateral → covers 500 USDC, receives 500·1.05/P WETH.
  */
 export function aaveLiquidationPlan(snapshot: AaveAccountSnapshot, collateralAsset: Address, debtAsset: Address, healthFactorWad: bigint): AaveLiquidationPlan | null {
+  const core = liquidationCall(snapshot, collateralAsset, debtAsset, healthFactorWad);
+  if (core === null) return null;
+  const after = snapshotAccountData(applyLiquidation(snapshot, core));
+  return { ...core, healthFactorAfterWad: after.healthFactorWad };
+}
+
+/** A plan without the health factor after it (what ranking and the stress cascade need). */
+type LiquidationCall = Omit<AaveLiquidationPlan, "healthFactorAfterWad">;
+
+function liquidationCall(snapshot: AaveAccountSnapshot, collateralAsset: Address, debtAsset: Address, healthFactorWad: bigint): LiquidationCall | null {
   const c = snapshot.reserves.find((r) => r.asset === collateralAsset);
   const d = snapshot.reserves.find((r) => r.asset === debtAsset);
   if (!c || !d || d.debtRaw === 0n || !countsAsCollateral(c) || c.collateralRaw === 0n) return null;
@@ -89,7 +99,6 @@ export function aaveLiquidationPlan(snapshot: AaveAccountSnapshot, collateralAss
   if (amounts.debtRepaidRaw === 0n && amounts.collateralSeizedRaw === 0n) return null;
   const received = (amounts.collateralToLiquidatorRaw * collateralPriceBase) / unitOf(c.decimals);
   const paid = ceilDiv(amounts.debtRepaidRaw * debtPriceBase, unitOf(d.decimals));
-  const after = snapshotAccountData(applyLiquidation(snapshot, { collateralAsset, debtAsset, ...amounts }));
   return {
     ...amounts,
     collateralAsset,
@@ -97,8 +106,28 @@ export function aaveLiquidationPlan(snapshot: AaveAccountSnapshot, collateralAss
     debtToCoverRaw: amounts.debtRepaidRaw,
     liquidationBonusBps: bonus,
     liquidatorProfitBase: received - paid,
-    healthFactorAfterWad: after.healthFactorWad,
   };
+}
+
+/**
+ * The call aaveAccountRule(snapshot).bestLiquidation names, without the rest of the rule (no
+ * health factor after each candidate): null unless the account is liquidatable and some pair is
+ * seizable. What the stress cascade asks once per liquidationCall.
+ * Example: `aaveBestLiquidationCall(s)?.debtRepaidRaw === aaveAccountRule(s).bestLiquidation?.debtRepaidRaw`.
+ */
+export function aaveBestLiquidationCall(snapshot: AaveAccountSnapshot): LiquidationCall | null {
+  const hf = snapshotAccountData(snapshot).healthFactorWad;
+  if (hf === null || hf >= HEALTH_FACTOR_LIQUIDATION_THRESHOLD_WAD) return null;
+  let best: LiquidationCall | null = null;
+  for (const c of snapshot.reserves) {
+    if (!countsAsCollateral(c) || c.collateralRaw === 0n) continue;
+    for (const d of snapshot.reserves) {
+      if (d.debtRaw === 0n) continue;
+      const call = liquidationCall(snapshot, c.asset, d.asset, hf);
+      if (call !== null && (best === null || comparePlans(call, best) < 0)) best = call;
+    }
+  }
+  return best;
 }
 
 /**
@@ -122,7 +151,7 @@ export function applyLiquidation(
   };
 }
 
-function comparePlans(a: AaveLiquidationPlan, b: AaveLiquidationPlan): number {
+function comparePlans(a: LiquidationCall, b: LiquidationCall): number {
   if (a.liquidatorProfitBase !== b.liquidatorProfitBase) return a.liquidatorProfitBase > b.liquidatorProfitBase ? -1 : 1;
   if (a.debtRepaidRaw !== b.debtRepaidRaw) return a.debtRepaidRaw > b.debtRepaidRaw ? -1 : 1;
   const ka = `${a.collateralAsset}:${a.debtAsset}`;

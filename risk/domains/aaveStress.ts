@@ -18,7 +18,7 @@ import type { EnvironmentInput } from "../environment.js";
 import { validateScenario } from "../scenarios.js";
 import { runScenarios, type StressOptions } from "../stress.js";
 import type { AssetSymbol, ChainId, RiskConfig, ScenarioResult, StressScenario } from "../types.js";
-import { aaveAccountRule, applyLiquidation } from "./aaveRule.js";
+import { aaveBestLiquidationCall, applyLiquidation } from "./aaveRule.js";
 import { snapshotAccountData, type AaveAccountSnapshot } from "./aaveSnapshot.js";
 import { aaveDomainId } from "./domain.js";
 import { DomainInputError } from "./errors.js";
@@ -102,14 +102,19 @@ function valueBase(amountRaw: bigint, decimals: number, priceBase: bigint): bigi
   return (amountRaw * priceBase) / 10n ** BigInt(decimals);
 }
 
-/** Prices of one market: every reserve's and eMode source's oracle price from its snapshots. */
-function marketPrices(m: AaveStressMarket): Map<Address, bigint> {
+/** Prices of one market: every reserve's and eMode source's oracle price from its snapshots (memoised per market), and an index of those assets. */
+const pricesMemo = new WeakMap<AaveStressMarket, { ref: Map<Address, bigint>; index: Map<Address, number> }>();
+function marketPrices(m: AaveStressMarket): { ref: Map<Address, bigint>; index: Map<Address, number> } {
+  const cached = pricesMemo.get(m);
+  if (cached !== undefined) return cached;
   const out = new Map<Address, bigint>();
   for (const a of m.accounts) {
     for (const r of a.reserves) if (!out.has(r.asset) && r.priceBase > 0n) out.set(r.asset, r.priceBase);
     if (a.eMode?.priceSourceAsset && !out.has(a.eMode.priceSourceAsset)) out.set(a.eMode.priceSourceAsset, a.eMode.priceBase);
   }
-  return out;
+  const result = { ref: out, index: new Map([...out.keys()].map((asset, i) => [asset, i])) };
+  pricesMemo.set(m, result);
+  return result;
 }
 
 function repriced(s: AaveAccountSnapshot, prices: Map<Address, bigint>): AaveAccountSnapshot {
@@ -120,41 +125,42 @@ function repriced(s: AaveAccountSnapshot, prices: Map<Address, bigint>): AaveAcc
 /**
  * An account's items as floats, for the bounds below: per counted collateral / debt item the
  * amount, the token unit, the liquidation threshold that applies, and which price values it (the
- * eMode category's source when the reserve is in the user's category and that price is not 0).
+ * eMode category's source when the reserve is in the user's category and that price is not 0),
+ * as an index into the market's price array (-1: not listed there, the snapshot's own price holds).
  */
 interface FloatAccount {
-  coll: number[];
-  debt: number[];
-  unit: number[];
-  lt: number[];
-  asset: Address[];
-  /** the eMode source pricing the item, or null */
-  source: (Address | null)[];
-  /** the snapshot's own prices, for assets the round's price map does not list */
-  ownPrice: number[];
-  sourcePrice: number[];
+  coll: Float64Array;
+  debt: Float64Array;
+  unit: Float64Array;
+  lt: Float64Array;
+  assetIdx: Int32Array;
+  /** the eMode source pricing the item: its index, -1 when unlisted, -2 when none */
+  sourceIdx: Int32Array;
+  ownPrice: Float64Array;
+  sourcePrice: Float64Array;
 }
 
-/** floatAccount per snapshot (snapshots are never changed in place: a liquidation makes a new one) */
+/** floatAccount per snapshot (snapshots are never changed in place: a liquidation makes a new one; a snapshot is in one market) */
 const floatMemo = new WeakMap<AaveAccountSnapshot, FloatAccount>();
 
-function floatAccount(a: AaveAccountSnapshot): FloatAccount {
+function floatAccount(a: AaveAccountSnapshot, index: ReadonlyMap<Address, number>): FloatAccount {
   const cached = floatMemo.get(a);
   if (cached !== undefined) return cached;
-  const f: FloatAccount = { coll: [], debt: [], unit: [], lt: [], asset: [], source: [], ownPrice: [], sourcePrice: [] };
-  for (const r of a.reserves) {
+  const items = a.reserves.filter((r) => (r.usingAsCollateral && r.liquidationThresholdBps !== 0n) || r.debtRaw !== 0n);
+  const n = items.length;
+  const f: FloatAccount = { coll: new Float64Array(n), debt: new Float64Array(n), unit: new Float64Array(n), lt: new Float64Array(n), assetIdx: new Int32Array(n), sourceIdx: new Int32Array(n), ownPrice: new Float64Array(n), sourcePrice: new Float64Array(n) };
+  items.forEach((r, k) => {
     const counted = r.usingAsCollateral && r.liquidationThresholdBps !== 0n;
-    if (!counted && r.debtRaw === 0n) continue;
     const inCat = a.eMode !== null && r.eModeCategoryId === a.eMode.categoryId;
-    f.coll.push(counted ? Number(r.collateralRaw) : 0);
-    f.debt.push(Number(r.debtRaw));
-    f.unit.push(10 ** r.decimals);
-    f.lt.push(Number(inCat ? a.eMode!.liquidationThresholdBps : r.liquidationThresholdBps));
-    f.asset.push(r.asset);
-    f.source.push(inCat && a.eMode!.priceSourceAsset !== null ? a.eMode!.priceSourceAsset : null);
-    f.ownPrice.push(Number(r.priceBase));
-    f.sourcePrice.push(a.eMode !== null ? Number(a.eMode.priceBase) : 0);
-  }
+    f.coll[k] = counted ? Number(r.collateralRaw) : 0;
+    f.debt[k] = Number(r.debtRaw);
+    f.unit[k] = 10 ** r.decimals;
+    f.lt[k] = Number(inCat ? a.eMode!.liquidationThresholdBps : r.liquidationThresholdBps);
+    f.assetIdx[k] = index.get(r.asset) ?? -1;
+    f.sourceIdx[k] = inCat && a.eMode!.priceSourceAsset !== null ? (index.get(a.eMode!.priceSourceAsset) ?? -1) : -2;
+    f.ownPrice[k] = Number(r.priceBase);
+    f.sourcePrice[k] = a.eMode !== null ? Number(a.eMode.priceBase) : 0;
+  });
   floatMemo.set(a, f);
   return f;
 }
@@ -163,20 +169,22 @@ const NOT_LIQUIDATABLE = 1;
 const NO_SHORTFALL = 2;
 
 /**
- * Whether the exact rule can be skipped at prices `pF` (base units per whole token, floats): the
- * account is certainly not liquidatable (a lower bound of its health factor is ≥ 1) and/or
- * certainly has no shortfall. The bounds cover each value's floor (1 base unit per item), the
- * whole-bps floor of the average threshold (1 bps, plus its perturbation by those floors),
- * percentMul / wadDiv rounding and the floats' own error (≤ 1e-12 relative, far below what is used).
+ * Which exact evaluations can be skipped at prices `pF` (base units per whole token, by the
+ * market's asset index): NOT_LIQUIDATABLE when a lower bound of the health factor is ≥ 1,
+ * NO_SHORTFALL when debt is certainly below collateral. The bounds cover each value's floor (1 base
+ * unit per item), the whole-bps floor of the average threshold (1 bps, plus its perturbation by
+ * those floors), percentMul / wadDiv rounding and the floats' own error (≤ 1e-12 relative, far
+ * below what is used).
  */
-function floatSafety(f: FloatAccount, pF: ReadonlyMap<Address, number>): { notLiquidatable: boolean; noShortfall: boolean } {
+function floatSafety(f: FloatAccount, pF: Float64Array): number {
   let C = 0, L = 0, D = 0;
   const n = f.coll.length;
   for (let k = 0; k < n; k++) {
-    const own = pF.get(f.asset[k]) ?? f.ownPrice[k];
-    let p = own;
-    if (f.source[k] !== null) {
-      const src = pF.get(f.source[k]!) ?? f.sourcePrice[k];
+    const ai = f.assetIdx[k];
+    let p = ai >= 0 ? pF[ai] : f.ownPrice[k];
+    const si = f.sourceIdx[k];
+    if (si !== -2) {
+      const src = si >= 0 ? pF[si] : f.sourcePrice[k];
       if (src !== 0) p = src;
     }
     const v = (f.coll[k] * p) / f.unit[k];
@@ -184,14 +192,14 @@ function floatSafety(f: FloatAccount, pF: ReadonlyMap<Address, number>): { notLi
     L += v * f.lt[k];
     D += (f.debt[k] * p) / f.unit[k];
   }
-  if (!Number.isFinite(C) || !Number.isFinite(D) || !Number.isFinite(L)) return { notLiquidatable: false, noShortfall: false };
+  if (!Number.isFinite(C) || !Number.isFinite(D) || !Number.isFinite(L)) return 0;
   const slack = n + 1;
-  const noShortfall = D * (1 + 1e-12) + slack < C * (1 - 1e-12) - slack;
-  if (D === 0) return { notLiquidatable: true, noShortfall };
+  const noShortfall = D * (1 + 1e-12) + slack < C * (1 - 1e-12) - slack ? NO_SHORTFALL : 0;
+  if (D === 0) return NOT_LIQUIDATABLE | noShortfall;
   const cLow = C * (1 - 1e-12) - slack;
   const avgLow = C > 0 ? (L / C) * (1 - 1e-9) - 1 - (2e4 * slack) / C : 0;
   const hfLow = cLow > 0 && avgLow > 0 ? ((cLow * avgLow) / 1e4 - 1) / (D * (1 + 1e-12) + slack) : 0;
-  return { notLiquidatable: hfLow >= 1 + 1e-9, noShortfall };
+  return (hfLow >= 1 + 1e-9 ? NOT_LIQUIDATABLE : 0) | noShortfall;
 }
 
 function shortfallBase(s: AaveAccountSnapshot): bigint {
@@ -245,12 +253,12 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
     return (shock[sym] ?? ONE).times(keep);
   };
   const state = markets.map((m) => {
-    const ref = marketPrices(m);
+    const { ref, index } = marketPrices(m);
     const symbols = new Map<Address, AssetSymbol>();
     for (const asset of ref.keys()) symbols.set(asset, symbolOf(m, asset, config));
-    const refF = new Map<Address, number>([...ref].map(([a, p]) => [a, Number(p)]));
+    const refF = Float64Array.from([...ref.values()].map((p) => Number(p)));
     const n = m.accounts.length;
-    return { m, ref, symbols, accounts: m.accounts.map((a) => a), floats: m.accounts.map(floatAccount), prices: ref, pricesF: refF, safe: new Uint8Array(n), safeAt: new Int32Array(n).fill(-1), calls: 0, repaid: ZERO, before: ZERO };
+    return { m, ref, index, symbols, accounts: m.accounts.map((a) => a), floats: m.accounts.map((a) => floatAccount(a, index)), prices: ref, pricesF: refF, refF, safe: new Uint8Array(n), safeAt: new Int32Array(n).fill(-1), calls: 0, repaid: ZERO, before: ZERO };
   });
   /** bumped whenever prices change: the float verdicts of the previous prices are then stale */
   let priceVersion = 0;
@@ -260,8 +268,7 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
   /** the float verdicts of account i at the current prices (NOT_LIQUIDATABLE | NO_SHORTFALL), computed once per price version */
   const safety = (st: MarketRun, i: number): number => {
     if (st.safeAt[i] !== priceVersion) {
-      const v = floatSafety(st.floats[i], st.pricesF);
-      st.safe[i] = (v.notLiquidatable ? NOT_LIQUIDATABLE : 0) | (v.noShortfall ? NO_SHORTFALL : 0);
+      st.safe[i] = floatSafety(st.floats[i], st.pricesF);
       st.safeAt[i] = priceVersion;
     }
     return st.safe[i];
@@ -282,7 +289,8 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
     priceVersion++;
     for (const st of state) {
       st.prices = pricesOf(st);
-      st.pricesF = new Map([...st.prices].map(([a, p]) => [a, Number(p)]));
+      // the same asset order as `index` (prices keeps ref's insertion order)
+      st.pricesF = Float64Array.from([...st.ref.keys()].map((asset) => Number(st.prices.get(asset)!)));
       // the reference path reprices every account now; the screened one when an account is evaluated exactly
       if (!screen) st.accounts = st.accounts.map((a) => repriced(a, st.prices));
     }
@@ -299,9 +307,8 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
   };
   // before the shock: at the snapshots' own prices
   for (const st of state) {
-    const own = new Map<Address, number>([...st.ref].map(([a, p]) => [a, Number(p)]));
     for (let i = 0; i < st.accounts.length; i++) {
-      const short = screen && floatSafety(st.floats[i], own).noShortfall ? 0n : shortfallBase(st.accounts[i]);
+      const short = screen && (floatSafety(st.floats[i], st.refF) & NO_SHORTFALL) !== 0 ? 0n : shortfallBase(st.accounts[i]);
       if (short !== 0n) st.before = st.before.plus(usd(short, st.m.baseCurrencyUnit));
     }
   }
@@ -315,20 +322,21 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
     for (const st of state) {
       if (unreachable.has(st.m.chainId)) continue;
       const unit = st.m.baseCurrencyUnit;
+      // the round's sums in base units (exact), converted once per market
+      let repaidBase = 0n, seizedBase = 0n, feesBase = 0n;
       for (let i = 0; i < st.accounts.length; i++) {
         if (screen && (safety(st, i) & NOT_LIQUIDATABLE) !== 0) continue;
         let a = screen ? current(st, i) : st.accounts[i];
         let n = 0;
         for (; n < maxCalls; n++) {
-          const plan = aaveAccountRule(a).bestLiquidation;
+          const plan = aaveBestLiquidationCall(a);
           if (plan === null) break;
           const c = a.reserves.find((r) => r.asset === plan.collateralAsset)!;
           const d = a.reserves.find((r) => r.asset === plan.debtAsset)!;
           const pc = c.priceBase, pd = d.priceBase;
-          repaid = repaid.plus(usd(valueBase(plan.debtRepaidRaw, d.decimals, pd), unit));
-          seized = seized.plus(usd(valueBase(plan.collateralSeizedRaw, c.decimals, pc), unit));
-          fees = fees.plus(usd(valueBase(plan.protocolFeeRaw, c.decimals, pc), unit));
-          st.repaid = st.repaid.plus(usd(valueBase(plan.debtRepaidRaw, d.decimals, pd), unit));
+          repaidBase += valueBase(plan.debtRepaidRaw, d.decimals, pd);
+          seizedBase += valueBase(plan.collateralSeizedRaw, c.decimals, pc);
+          feesBase += valueBase(plan.protocolFeeRaw, c.decimals, pc);
           const sym = st.symbols.get(c.asset)!;
           if (config.assets[sym].group !== "stable") {
             const ref = st.ref.get(c.asset)!;
@@ -341,10 +349,14 @@ export function runAaveScenario(markets: readonly AaveStressMarket[], config: Ri
           calls += n;
           st.calls += n;
           st.accounts[i] = a;
-          st.floats[i] = floatAccount(a);
+          st.floats[i] = floatAccount(a, st.index);
           st.safeAt[i] = -1;
         }
       }
+      repaid = repaid.plus(usd(repaidBase, unit));
+      seized = seized.plus(usd(seizedBase, unit));
+      fees = fees.plus(usd(feesBase, unit));
+      st.repaid = st.repaid.plus(usd(repaidBase, unit));
     }
     if (calls === 0) break;
     for (const [sym, v] of Object.entries(volume)) {
