@@ -66,10 +66,10 @@ export interface AaveMarketState {
   tokens: Map<Address, { asset: Address; role: "aToken" | "variableDebt" | "stableDebt" }>;
   /** Token Initialized events arrive just before their ReserveInitialized. */
   initialized: Map<Address, { decimals: number; underlyingAsset: Address; treasury: Address | null }>;
-  /** `${token}:${account}` → scaled balance. */
-  scaledBalances: Map<string, bigint>;
-  /** `${asset}:${account}` for every enabled collateral. */
-  collateral: Set<string>;
+  /** token → account → scaled balance (no zero entries); setScaledBalance / scaledBalanceOf. */
+  scaledBalances: Map<Address, Map<Address, bigint>>;
+  /** asset → the accounts with that collateral enabled; setCollateral / isCollateral. */
+  collateral: Map<Address, Set<Address>>;
   eModeCategories: Map<number, AaveEModeCategoryState>;
   userEMode: Map<Address, number>;
   assetSources: Map<Address, Address>;
@@ -90,7 +90,7 @@ export function createAaveMarketState(): AaveMarketState {
     tokens: new Map(),
     initialized: new Map(),
     scaledBalances: new Map(),
-    collateral: new Set(),
+    collateral: new Map(),
     eModeCategories: new Map(),
     userEMode: new Map(),
     assetSources: new Map(),
@@ -100,7 +100,6 @@ export function createAaveMarketState(): AaveMarketState {
   };
 }
 
-const key = (a: Address, b: Address): string => `${a}:${b}`;
 
 function reserveOf(state: AaveMarketState, asset: Address, change: string): AaveReserveState {
   const r = state.reserves.get(asset);
@@ -174,22 +173,19 @@ function applyOne(state: AaveMarketState, c: AaveStateChange): void {
       if (!state.tokens.has(c.token)) {
         throw new AaveLedgerError(`a balance change on ${c.token}, which is no listed reserve's aToken or debt token`, { token: c.token });
       }
-      const k = key(c.token, c.account);
-      const next = (state.scaledBalances.get(k) ?? 0n) + c.deltaScaled;
+      const next = (state.scaledBalances.get(c.token)?.get(c.account) ?? 0n) + c.deltaScaled;
       if (next < 0n) {
         throw new AaveLedgerError(`scaled balance of ${c.account} on ${c.token} would go negative (${next}); an earlier Mint or BalanceTransfer was missed`, {
           token: c.token,
           account: c.account,
         });
       }
-      if (next === 0n) state.scaledBalances.delete(k);
-      else state.scaledBalances.set(k, next);
+      setScaledBalance(state, c.token, c.account, next);
       state.accounts.add(c.account);
       return;
     }
     case "collateralFlag":
-      if (c.enabled) state.collateral.add(key(c.asset, c.account));
-      else state.collateral.delete(key(c.asset, c.account));
+      setCollateral(state, c.asset, c.account, c.enabled);
       state.accounts.add(c.account);
       return;
     case "eModeCategory":
@@ -221,7 +217,34 @@ function applyOne(state: AaveMarketState, c: AaveStateChange): void {
 
 /** Scaled balance (token decimals ÷ index) of `account` on an aToken or variable debt token. */
 export function scaledBalanceOf(state: AaveMarketState, token: Address, account: Address): bigint {
-  return state.scaledBalances.get(key(checksum(token), checksum(account))) ?? 0n;
+  return state.scaledBalances.get(checksum(token))?.get(checksum(account)) ?? 0n;
+}
+
+/** Sets a scaled balance (0 removes the entry). Addresses as the state keeps them (checksummed). */
+export function setScaledBalance(state: AaveMarketState, token: Address, account: Address, scaled: bigint): void {
+  let byAccount = state.scaledBalances.get(token);
+  if (scaled === 0n) {
+    byAccount?.delete(account);
+    return;
+  }
+  if (byAccount === undefined) state.scaledBalances.set(token, (byAccount = new Map()));
+  byAccount.set(account, scaled);
+}
+
+/** Whether `account` has `asset` enabled as collateral (checksummed addresses). */
+export function isCollateral(state: AaveMarketState, asset: Address, account: Address): boolean {
+  return state.collateral.get(asset)?.has(account) ?? false;
+}
+
+/** Switches `asset` as collateral of `account` on or off (checksummed addresses). */
+export function setCollateral(state: AaveMarketState, asset: Address, account: Address, enabled: boolean): void {
+  let accounts = state.collateral.get(asset);
+  if (!enabled) {
+    accounts?.delete(account);
+    return;
+  }
+  if (accounts === undefined) state.collateral.set(asset, (accounts = new Set()));
+  accounts.add(account);
 }
 
 /** Supply index at `timestamp` (ray): Pool.getReserveNormalizedIncome in a block with that timestamp. */
@@ -282,7 +305,7 @@ export function accountData(state: AaveMarketState, account: Address, timestamp:
   for (const r of state.reserves.values()) {
     const scaledA = scaledBalanceOf(state, r.aToken, user);
     const scaledDebt = scaledBalanceOf(state, r.variableDebtToken, user);
-    const usingAsCollateral = state.collateral.has(key(r.asset, user));
+    const usingAsCollateral = isCollateral(state, r.asset, user);
     if (!usingAsCollateral && scaledDebt === 0n) continue;
     reserves.push({
       asset: r.asset,

@@ -7,7 +7,7 @@
  */
 import { getAddress, type Address } from "viem";
 import { AaveStoreError } from "./errors.js";
-import { createAaveMarketState, type AaveMarketState } from "./ledger.js";
+import { createAaveMarketState, setCollateral, setScaledBalance, type AaveMarketState } from "./ledger.js";
 
 /** Runs one SQL statement with positional parameters; returns the rows (numeric(78) may be strings). */
 export type AaveSqlRunner = (text: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>;
@@ -129,14 +129,14 @@ export async function readAaveMarkets(query: AaveSqlRunner, options: ReadAaveMar
     const user = address(r, "user", t);
     if (balance < 0n) throw new AaveStoreError(`negative scaled balance ${balance} of ${user} on ${address(r, "token", t)}: an earlier Mint was not indexed`, { user });
     if (balance === 0n) continue;
-    state.scaledBalances.set(`${address(r, "token", t)}:${user}`, balance);
+    setScaledBalance(state, address(r, "token", t), user, balance);
     state.accounts.add(user);
   }
   for (const r of rows.aave_user_collateral) {
     const t = "aave_user_collateral";
     const state = marketOf(r, t);
     const user = address(r, "user", t);
-    if (col(r, "enabled", t) === true) state.collateral.add(`${address(r, "asset", t)}:${user}`);
+    if (col(r, "enabled", t) === true) setCollateral(state, address(r, "asset", t), user, true);
     state.accounts.add(user);
   }
   for (const r of rows.aave_user) {

@@ -71,19 +71,24 @@ export function compileAaveScreen(state: AaveMarketState): AaveScreenBook {
     }
     return i;
   };
-  for (const [key, scaled] of state.scaledBalances) {
-    if (scaled === 0n) continue;
-    const role = tokenRole.get(key.slice(0, 42) as Address);
+  for (const [token, byAccount] of state.scaledBalances) {
+    const role = tokenRole.get(token);
     if (role === undefined) continue; // a stable debt token: not followed (ledger.ts accountData)
-    const i = slotFor(key.slice(43) as Address);
-    live[i] = 1;
-    if (role.debt) d[i * n + role.reserve] = Number(scaled);
-    else a[i * n + role.reserve] = Number(scaled);
+    const at = role.debt ? d : a;
+    for (const [user, scaled] of byAccount) {
+      if (scaled === 0n) continue;
+      const i = slotFor(user);
+      live[i] = 1;
+      at[i * n + role.reserve] = Number(scaled);
+    }
   }
-  for (const key of state.collateral) {
-    const r = reserveIndex.get(key.slice(0, 42) as Address);
-    const i = tmpSlot.get(key.slice(43) as Address);
-    if (r !== undefined && i !== undefined) bits[i * n + r] = 1;
+  for (const [asset, accounts] of state.collateral) {
+    const r = reserveIndex.get(asset);
+    if (r === undefined) continue;
+    for (const user of accounts) {
+      const i = tmpSlot.get(user);
+      if (i !== undefined) bits[i * n + r] = 1;
+    }
   }
   const order: number[] = [];
   for (let i = 0; i < users.length; i++) if (live[i] === 1) order.push(i);

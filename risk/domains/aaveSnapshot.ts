@@ -6,8 +6,8 @@
  * is read once, here, and a snapshot can be changed (a simulated liquidation) without touching it.
  */
 import { getAddress, type Address } from "viem";
-import { aTokenBalanceOf, assetPrice, variableDebtOf, type AaveMarketState } from "../../protocols/aaveV3/ledger.js";
-import { RAY, userAccountData, type UserAccountData } from "../../protocols/aaveV3/math.js";
+import { assetPrice, isCollateral, type AaveMarketState, type AaveReserveState } from "../../protocols/aaveV3/ledger.js";
+import { normalizedDebt, normalizedIncome, RAY, scaledToActual, userAccountData, type UserAccountData } from "../../protocols/aaveV3/math.js";
 import { DomainInputError } from "./errors.js";
 
 /** One reserve of one account, as the rule sees it for this user. */
@@ -55,6 +55,18 @@ export interface AaveAccountSnapshot {
 
 const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
+/** A reserve's normalized income and debt at a time, memoised per stored index state (replaced on every ReserveDataUpdated). */
+const indexMemo = new WeakMap<object, { timestamp: bigint; income: bigint; debt: bigint }>();
+const ONE_RAY_INDEXES = { income: RAY, debt: RAY };
+function indexesAt(r: AaveReserveState, timestamp: bigint): { income: bigint; debt: bigint } {
+  if (r.indexes === null) return ONE_RAY_INDEXES;
+  const m = indexMemo.get(r.indexes);
+  if (m !== undefined && m.timestamp === timestamp) return m;
+  const fresh = { timestamp, income: normalizedIncome(r.indexes, timestamp), debt: normalizedDebt(r.indexes, timestamp) };
+  indexMemo.set(r.indexes, fresh);
+  return fresh;
+}
+
 /**
  * Reads `account`'s position from the folded market at a block with `timestamp` (seconds):
  * balances by Aave's index math (ledger.ts `aTokenBalanceOf`, `variableDebtOf`), prices by
@@ -67,9 +79,12 @@ export function aaveAccountSnapshot(state: AaveMarketState, account: Address, ti
   const user = state.accounts.has(account) ? account : getAddress(account);
   const reserves: AaveReservePosition[] = [];
   for (const r of state.reserves.values()) {
-    const usingAsCollateral = state.collateral.has(`${r.asset}:${user}`);
-    const collateralRaw = aTokenBalanceOf(state, r.asset, user, timestamp);
-    const debtRaw = variableDebtOf(state, r.asset, user, timestamp);
+    const usingAsCollateral = isCollateral(state, r.asset, user);
+    // the state's own (checksummed) keys: no lookups through checksum(); indexes once per reserve and time
+    const scaledA = state.scaledBalances.get(r.aToken)?.get(user) ?? 0n;
+    const scaledD = state.scaledBalances.get(r.variableDebtToken)?.get(user) ?? 0n;
+    const collateralRaw = scaledA === 0n ? 0n : scaledToActual(scaledA, indexesAt(r, timestamp).income);
+    const debtRaw = scaledD === 0n ? 0n : scaledToActual(scaledD, indexesAt(r, timestamp).debt);
     if (!usingAsCollateral && collateralRaw === 0n && debtRaw === 0n) continue;
     // a price is needed only where the rule values something (accountData throws the same way)
     const priced = usingAsCollateral || debtRaw !== 0n;
