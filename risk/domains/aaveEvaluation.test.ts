@@ -1,43 +1,21 @@
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import type { Address } from "viem";
-import { D } from "../decimal.js";
 import { TIERS } from "../types.js";
 import { evaluateAaveMarkets, type AaveEvaluationMarket } from "./aaveEvaluation.js";
 import { compileAaveScreen, SCREEN_EXACT, screenAaveMarket } from "./aaveScreen.js";
 import { aaveAccountSnapshot } from "./aaveSnapshot.js";
 import type { AaveViewContext } from "./aaveView.js";
 import { aaveDomainAccount, aaveDomainId, deficiencyByDomain, type AaveDomainAccount } from "./domain.js";
-import { addr, feedOf, market, plainReserves, USDC, WBTC, WETH, type FixtureReserve, type FixtureUser } from "./testing.js";
+import { addr, feedOf, market, plainReserves, testViewContext, USDC, WBTC, WETH, type FixtureReserve, type FixtureUser } from "./testing.js";
 import { applyAaveChanges, type AaveMarketState } from "../../protocols/aaveV3/ledger.js";
 
-const symbols = new Map<Address, string>([
-  [USDC, "USDC"],
-  [WETH, "ETH"],
-  [WBTC, "BTC"],
-]);
 const POOL = addr(0x9001);
 const T = 1_000_000n;
 
-function ctx(over: Partial<AaveViewContext> = {}, sigma: Record<string, string> = { USDC: "0.02", ETH: "0.8", BTC: "0.6" }, stale: string[] = []): AaveViewContext {
-  const assets: Record<string, { sigmaAnnual: InstanceType<typeof D>; priceStale: boolean }> = {};
-  for (const [s, v] of Object.entries(sigma)) assets[s] = { sigmaAnnual: new D(v), priceStale: stale.includes(s) };
-  return {
-    chainId: 1,
-    now: Number(T) + 30,
-    blockTimestamp: Number(T),
-    finalitySeconds: 60,
-    maxDataLagSeconds: 120,
-    lagStepSeconds: 5,
-    zMaintenance: new D("2.326"),
-    zInitial: new D("2.576"),
-    yearSeconds: 31_536_000,
-    baseCurrencyUnit: 100_000_000n,
-    symbols,
-    assets,
-    ...over,
-  };
-}
+/** the fixture context at block time T, 30 s later, with σ of a volatile market */
+const ctx = (over: Partial<AaveViewContext> = {}, sigma: Record<string, string> = { USDC: "0.02", ETH: "0.8", BTC: "0.6" }, stale: string[] = []): AaveViewContext =>
+  testViewContext({ now: Number(T) + 30, blockTimestamp: Number(T), ...over }, sigma, stale);
 
 const at = (state: AaveMarketState, c: AaveViewContext, timestamp = T): AaveEvaluationMarket => ({ chainId: 1, pool: POOL, domainId: aaveDomainId(1, POOL), state, timestamp, ctx: c });
 

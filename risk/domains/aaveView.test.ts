@@ -7,33 +7,10 @@ import { aaveAccountRule, aaveLiquidationPrices } from "./aaveRule.js";
 import { aaveAccountSnapshot } from "./aaveSnapshot.js";
 import { aaveAccountView, aaveViewContext, type AaveViewContext } from "./aaveView.js";
 import { DomainInputError } from "./errors.js";
-import { ALICE, BOB, GOLDEN_TIMESTAMP, goldenMarket, market, plainReserves, USDC, WBTC, WETH } from "./testing.js";
+import { ALICE, BOB, FIXTURE_SYMBOLS, GOLDEN_TIMESTAMP, goldenMarket, market, plainReserves, testViewContext, USDC, WBTC, WETH } from "./testing.js";
 
-const symbols = new Map([
-  [USDC, "USDC"],
-  [WETH, "ETH"],
-  [WBTC, "BTC"],
-]);
-
-function ctx(over: Partial<AaveViewContext> = {}, sigma: Record<string, string> = { USDC: "0", ETH: "0", BTC: "0" }): AaveViewContext {
-  const assets: Record<string, { sigmaAnnual: InstanceType<typeof D>; priceStale: boolean }> = {};
-  for (const [s, v] of Object.entries(sigma)) assets[s] = { sigmaAnnual: new D(v), priceStale: false };
-  return {
-    chainId: 1,
-    now: 1_000,
-    blockTimestamp: 1_000,
-    finalitySeconds: 60,
-    maxDataLagSeconds: 120,
-    lagStepSeconds: 5,
-    zMaintenance: new D("2.326"),
-    zInitial: new D("2.576"),
-    yearSeconds: 31_536_000,
-    baseCurrencyUnit: 100_000_000n,
-    symbols,
-    assets,
-    ...over,
-  };
-}
+const symbols = FIXTURE_SYMBOLS;
+const ctx = (over: Partial<AaveViewContext> = {}, sigma?: Record<string, string>): AaveViewContext => testViewContext(over, sigma);
 
 describe("aaveAccountView", () => {
   // Aave floors each value to base units (1e-8 USD) and rounds percentMul / wadDiv half up; the view

@@ -7,6 +7,8 @@ import { getAddress, type Address } from "viem";
 import { applyAaveChanges, createAaveMarketState, type AaveMarketState } from "../../protocols/aaveV3/ledger.js";
 import type { AaveStateChange } from "../../protocols/aaveV3/mappers.js";
 import { RAY } from "../../protocols/aaveV3/math.js";
+import { D } from "../decimal.js";
+import type { AaveViewContext } from "./aaveView.js";
 
 export const addr = (n: number): Address => getAddress(`0x${n.toString(16).padStart(40, "0")}`);
 
@@ -128,4 +130,36 @@ export function goldenMarket(): AaveMarketState {
       { account: BOB, supplied: { [WETH]: 20_000_000_000_000_000_000n }, borrowed: { [USDC]: 6_000_000_000n } },
     ],
   });
+}
+
+/** The symbols of the fixture reserves (USDC, WETH → ETH, WBTC → BTC). */
+export const FIXTURE_SYMBOLS: ReadonlyMap<Address, string> = new Map([
+  [USDC, "USDC"],
+  [WETH, "ETH"],
+  [WBTC, "BTC"],
+]);
+
+/**
+ * A view context for tests: chain 1, finality 60 s, max lag 120 s, lag step 5 s, z 2.326 / 2.576,
+ * base unit 1e8, the fixture symbols; σ per symbol (default 0) and the symbols whose price is stale.
+ * Example: `testViewContext({ now: 1_030, blockTimestamp: 1_000 }, { ETH: "0.8" })`.
+ */
+export function testViewContext(over: Partial<AaveViewContext> = {}, sigma: Record<string, string> = { USDC: "0", ETH: "0", BTC: "0" }, stale: readonly string[] = []): AaveViewContext {
+  const assets: Record<string, { sigmaAnnual: InstanceType<typeof D>; priceStale: boolean }> = {};
+  for (const [symbol, v] of Object.entries(sigma)) assets[symbol] = { sigmaAnnual: new D(v), priceStale: stale.includes(symbol) };
+  return {
+    chainId: 1,
+    now: 1_000,
+    blockTimestamp: 1_000,
+    finalitySeconds: 60,
+    maxDataLagSeconds: 120,
+    lagStepSeconds: 5,
+    zMaintenance: new D("2.326"),
+    zInitial: new D("2.576"),
+    yearSeconds: 31_536_000,
+    baseCurrencyUnit: 100_000_000n,
+    symbols: FIXTURE_SYMBOLS,
+    assets,
+    ...over,
+  };
 }
