@@ -93,23 +93,35 @@ export function evaluateAaveMarkets(markets: readonly AaveEvaluationMarket[]): A
     const collateral = new MixedSum();
     const debt = new MixedSum();
     const unit = Number(m.ctx.baseCurrencyUnit);
+    /** the whole exact path, which records why an account cannot be evaluated */
+    const addExact = (slot: number): void => {
+      const a = exactAt(mi, slot);
+      if (a === null) return;
+      t.accounts++;
+      t.accountsPerTier[a.view.tier]++;
+      collateral.add(a.collateralUsd);
+      debt.add(a.debtUsd);
+      t.badDebtUsd = t.badDebtUsd.plus(a.badDebtUsd);
+    };
     for (let slot = 0; slot < screen.book.addresses.length; slot++) {
       const flags = screen.exact[slot];
       if ((flags & SCREEN_EXACT.PROBLEM) !== 0) {
-        // the whole exact path, which records why the account cannot be evaluated
-        const a = exactAt(mi, slot);
-        if (a === null) continue;
-        t.accounts++;
-        t.accountsPerTier[a.view.tier]++;
-        collateral.add(a.collateralUsd);
-        debt.add(a.debtUsd);
-        t.badDebtUsd = t.badDebtUsd.plus(a.badDebtUsd);
+        addExact(slot);
       } else if (flags !== 0) {
         // only what the screen could not decide: the rule's totals (bad debt) and/or the view's tier
         exactCount++;
-        const s = aaveAccountSnapshot(m.state, screen.book.addresses[slot], m.timestamp);
+        let s: ReturnType<typeof aaveAccountSnapshot>;
+        let tier: (typeof TIERS)[number];
+        try {
+          s = aaveAccountSnapshot(m.state, screen.book.addresses[slot], m.timestamp);
+          tier = (flags & SCREEN_EXACT.TIER) !== 0 ? aaveAccountView(s, m.ctx).tier : TIERS[screen.tier[slot]];
+        } catch (error) {
+          if (!(error instanceof AaveError || error instanceof DomainInputError)) throw error;
+          addExact(slot); // a problem the screen did not foresee: the exact path records it
+          continue;
+        }
         t.accounts++;
-        t.accountsPerTier[(flags & SCREEN_EXACT.TIER) !== 0 ? aaveAccountView(s, m.ctx).tier : TIERS[screen.tier[slot]]]++;
+        t.accountsPerTier[tier]++;
         if ((flags & SCREEN_EXACT.BAD_DEBT) !== 0) {
           const data = snapshotAccountData(s);
           collateral.add(baseToUsd(data.totalCollateralBase, m.ctx.baseCurrencyUnit, false));
