@@ -174,7 +174,7 @@ export function createApi(options: CreateApiOptions): XmarginApi {
     logging: options.logger ?? createApiLogger(production ? "error" : "warn"),
     // compiled execution first: the time limit wraps the compiled function
     plugins: [
-      useOperationLimits(limits, { accounts: () => options.book.stats().accounts }),
+      useOperationLimits(limits, { accounts: () => options.book.stats().accounts, domainAccounts: () => options.domains?.accountCount() ?? 0 }),
       useCompiledExecution({ maxBytes: limits.compiledCacheBytes, maxFields: limits.maxCompiledFields }),
       useTimeLimit(limits.requestTimeoutMs),
     ],

@@ -45,6 +45,8 @@ export interface DomainSource {
   read(): Promise<void>;
   /** every account with a position, evaluated at `env`; `checkpoints`: the blocks the read is stamped with */
   evaluate(env: PreparedEnvironment, checkpoints: ReadonlyMap<number, DomainCheckpoint>): DomainEvaluation;
+  /** accounts with a position at the last read (cheap: for cost estimates) */
+  accountCount?(): number;
   /** the accounts as the stress engine takes them (risk/domains aaveStress), at the read's blocks */
   stressMarkets(checkpoints: ReadonlyMap<number, DomainCheckpoint>): AaveStressMarket[];
 }

@@ -77,6 +77,8 @@ export interface DomainView {
   accounts(): readonly AaveDomainAccount[];
   /** the protocols' cascade under a scenario (cached per read) */
   stress(scenario: StressScenario): AaveScenarioResult;
+  /** accounts with a position in the protocols' domains at the last read (what a cascade goes over) */
+  accountCount(): number;
   /** calls `listener(version)` after every kept read; returns the unsubscribe */
   onRead(listener: (version: number) => void): () => void;
   close(): void;
@@ -242,6 +244,7 @@ export function createDomainView(options: DomainViewOptions): DomainView {
       }
       return result;
     },
+    accountCount: () => options.sources.reduce((n, s) => n + (s.accountCount?.() ?? 0), 0),
     onRead(listener) {
       readListeners.add(listener);
       return () => readListeners.delete(listener);

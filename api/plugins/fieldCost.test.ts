@@ -3,12 +3,12 @@ import { describe, expect, test } from "vitest";
 import { operationCost } from "./fieldCost.js";
 import { DEFAULT_COST_MODEL } from "./useOperationLimits.js";
 
-function cost(query: string, variables: Record<string, unknown> = {}, options: { accounts?: number; max?: number } = {}) {
+function cost(query: string, variables: Record<string, unknown> = {}, options: { accounts?: number; domainAccounts?: number; max?: number } = {}) {
   const doc = parse(query);
   const operation = doc.definitions.find((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const d of doc.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
-  return operationCost({ operation, fragments, variables, model: DEFAULT_COST_MODEL, accounts: options.accounts ?? 0, max: options.max ?? Infinity });
+  return operationCost({ operation, fragments, variables, model: DEFAULT_COST_MODEL, accounts: options.accounts ?? 0, domainAccounts: options.domainAccounts, max: options.max ?? Infinity });
 }
 
 /** Each fragment spreads the next twice; the last selects one scalar. */
@@ -36,6 +36,15 @@ describe("operationCost", () => {
     expect(cost(q, { n: 4 })).toBe(1 + 4 * 2);
     expect(cost(q)).toBe(1 + 400 * 2);
     expect(cost(q, { n: null })).toBe(1 + 50 * 2); // null: the resolver's default page
+  });
+
+  test("behavior: domainStress grows with the protocols' accounts (a cascade goes over each)", () => {
+    const q = `{ stress(scenario: { shocks: [] }) { domainStress { deficiencyUsd } } }`;
+    const small = cost(q, {}, { domainAccounts: 100 });
+    const large = cost(q, {}, { domainAccounts: 1_000_000 });
+    expect(large - small).toBeCloseTo((1_000_000 - 100) * DEFAULT_COST_MODEL.perDomainAccount.domainStress!, 6);
+    // a million Aave accounts: one scenario's cascade is refused by cost alone (limit 50,000)
+    expect(large).toBeGreaterThan(50_000);
   });
 
   test("behavior: history costs its buckets × the work per bucket; systemHistory grows with the book", () => {

@@ -31,6 +31,8 @@ export interface CostModel {
    * the cost of one bucket: `perBucket` plus `perBucketPerAccount` × accounts in the book.
    */
   bucketed: Record<string, { perBucket: number; perBucketPerAccount: number }>;
+  /** extra cost per account of the protocols' margin domains (Aave), for fields that go over all of them */
+  perDomainAccount: Record<string, number>;
   /** `account(at:)`: one rebuild of an account from the ledger and 30 days of prices */
   timeTravel: number;
   /**
@@ -48,6 +50,8 @@ export interface CostInput {
   model: CostModel;
   /** accounts in the book (systemHistory screens each one per bucket) */
   accounts: number;
+  /** accounts in the protocols' margin domains (domainStress cascades over each); default 0 */
+  domainAccounts?: number;
   /** the walk stops as soon as a partial cost passes this */
   max: number;
 }
@@ -100,7 +104,7 @@ export function operationCost(input: CostInput): number {
   const fieldCost = (field: FieldNode): number => {
     const name = field.name.value;
     if (name.startsWith("__")) return 0;
-    let own = model.weights[name] ?? 1;
+    let own = (model.weights[name] ?? 1) + (model.perDomainAccount[name] ?? 0) * (input.domainAccounts ?? 0);
     if (name === "account" && argument(field, "at", value) !== undefined && argument(field, "at", value) !== null) own += model.timeTravel;
     if (!field.selectionSet) return own;
     let size = 1;

@@ -81,10 +81,9 @@ export const DEFAULT_COST_MODEL: CostModel = {
     exposure: 5,
     badDebt: 5,
     aaveEndangered: 5,
-    // The Aave markets' cascade under the parent scenario (cached per read): ~4 ms per 1,000 Aave
-    // accounts with the screened cascade (bench:risk), so a fixed 2,000 (≈ 0.2 s) covers ~50k
-    // accounts; larger markets are under-costed until the cost follows the Aave account count.
-    domainStress: 2_000,
+    // The Aave markets' cascade under the parent scenario (cached per read): a base here, plus
+    // perDomainAccount below (~4 ms per 1,000 Aave accounts with the screened cascade, bench:risk).
+    domainStress: 200,
   },
   pagedDefaults: { accounts: 50, endangeredAccounts: 50, tierChanges: 50, shortfalls: 10, aaveEndangered: 50 },
   listEstimate: 5,
@@ -93,6 +92,7 @@ export const DEFAULT_COST_MODEL: CostModel = {
     accountHistory: { perBucket: 200, perBucketPerAccount: 0 },
     systemHistory: { perBucket: 200, perBucketPerAccount: 0.05 },
   },
+  perDomainAccount: { domainStress: 0.04 },
   timeTravel: 2_000,
   maxPageSize: 500,
   maxBuckets: 2000,
@@ -107,14 +107,17 @@ export interface OperationLimitsOptions {
   model?: CostModel;
   /** accounts in the book, for systemHistory's cost (default 0) */
   accounts?: () => number;
+  /** accounts in the protocols' margin domains, for domainStress's cost (default 0) */
+  domainAccounts?: () => number;
 }
 
 export function useOperationLimits(limits: OperationLimits, options: OperationLimitsOptions = {}): Plugin {
   const model: CostModel = { ...(options.model ?? DEFAULT_COST_MODEL), maxPageSize: limits.maxPageSize, maxBuckets: limits.maxHistoryBuckets };
   const accounts = options.accounts ?? (() => 0);
+  const domainAccounts = options.domainAccounts ?? (() => 0);
   const rules = armorRules(limits);
   const costCheck = ({ args, setResultAndStopExecution }: { args: { document: DocumentNode; variableValues?: unknown; operationName?: string | null }; setResultAndStopExecution: (r: { errors: GraphQLError[] }) => void }) => {
-    const error = checkCost(args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, limits.maxCost, model, accounts());
+    const error = checkCost(args.document, (args.variableValues ?? {}) as Record<string, unknown>, args.operationName, limits.maxCost, model, accounts(), domainAccounts());
     if (error) setResultAndStopExecution({ errors: [error] });
   };
   return {
@@ -278,11 +281,12 @@ export function checkCost(
   maxCost: number,
   model: CostModel,
   accounts = 0,
+  domainAccounts = 0,
 ): GraphQLError | null {
   const ops = operationsOf(document);
   const operation = operationName ? ops.find((o) => o.name?.value === operationName) : ops[0];
   if (!operation) return null;
-  const cost = operationCost({ operation, fragments: fragmentsOf(document), variables, model, accounts, max: maxCost });
+  const cost = operationCost({ operation, fragments: fragmentsOf(document), variables, model, accounts, domainAccounts, max: maxCost });
   if (cost > maxCost) {
     const shown = cost >= 1e15 ? "above 10^15" : String(Math.round(cost));
     return apiError(

@@ -150,6 +150,7 @@ export function createAaveDomainSource(context: DomainSourceContext): DomainSour
         all: evaluation.all,
       };
     },
+    accountCount: () => markets.reduce((n, m) => n + m.state.accounts.size, 0),
     stressMarkets(checkpoints: ReadonlyMap<number, DomainCheckpoint>): AaveStressMarket[] {
       const problems: DomainProblem[] = [];
       return markets.map((m) => {
