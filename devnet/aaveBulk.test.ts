@@ -51,8 +51,10 @@ describe("bulk Aave rounds on a real Aave v3 market", () => {
     const market = dep.aaveV3!;
     const sender = new TxSender<string>(rpcUrl, true);
     for (const r of market.reserves.filter((x) => x.symbol !== "USDC")) {
-      const answer = BigInt(await rpc<string>(rpcUrl, "eth_call", [{ to: r.priceSource, data: encodeFunctionData({ abi: priceFeedAbi, functionName: "latestAnswer" }) }, "latest"]));
-      sender.enqueue({ from: dep.deployer, to: r.priceSource, data: encodeFunctionData({ abi: priceFeedAbi, functionName: "updateAnswer", args: [(answer * 60n) / 100n] }), gas: 200_000n, meta: r.symbol });
+      // a reserve priced through a RatioPriceAdapter crashes with the feed the adapter multiplies
+      const feed = r.priceAdapter?.underlyingFeed ?? r.priceSource;
+      const answer = BigInt(await rpc<string>(rpcUrl, "eth_call", [{ to: feed, data: encodeFunctionData({ abi: priceFeedAbi, functionName: "latestAnswer" }) }, "latest"]));
+      sender.enqueue({ from: dep.deployer, to: feed, data: encodeFunctionData({ abi: priceFeedAbi, functionName: "updateAnswer", args: [(answer * 60n) / 100n] }), gas: 200_000n, meta: r.symbol });
     }
     const outcomes = await sender.flush();
     expect(outcomes.every((o) => o.error === null)).toBe(true);
