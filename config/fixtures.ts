@@ -56,3 +56,15 @@ export function exampleRawConfig(): Record<string, any> {
     markets: { ETH: { mmr: "0.03", imr: "0.05", imf: "0" }, BTC: { mmr: "0.03", imr: "0.05" } },
   };
 }
+
+/** A chain's raw `aaveV3` entry: Aave v3 Ethereum's addresses (aave-address-book), no reserves listed. */
+export function exampleRawAaveMarket(): Record<string, any> {
+  return {
+    poolAddressesProvider: "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e",
+    pool: "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2",
+    poolConfigurator: "0x64b761D848206f447Fe2dd461b0c635Ec39EbB27",
+    oracle: "0x54586bE62E3c3580375aE3723C145253060Ca0C2",
+    startBlock: 16291127,
+    reserves: [],
+  };
+}

@@ -1,16 +1,9 @@
 import { describe, expect, test } from "vitest";
 import { ConfigError } from "./ConfigError.js";
-import { exampleRawConfig } from "./fixtures.js";
+import { exampleRawAaveMarket, exampleRawConfig } from "./fixtures.js";
 import { validateConfig } from "./validateConfig.js";
 
-const market = () => ({
-  poolAddressesProvider: "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e",
-  pool: "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2",
-  poolConfigurator: "0x64b761D848206f447Fe2dd461b0c635Ec39EbB27",
-  oracle: "0x54586bE62E3c3580375aE3723C145253060Ca0C2",
-  startBlock: 16291127,
-  reserves: [],
-});
+const market = exampleRawAaveMarket;
 
 describe("chains.<name>.aaveV3", () => {
   test("default: absent is fine and leaves the chain without a market", () => {

@@ -11,7 +11,7 @@
  */
 import type { Address } from "viem";
 import type { XmarginConfig } from "../config/types.js";
-import type { AaveDomainAccount, AaveStressMarket, DomainTotals, MarginDomainRef } from "../risk/domains/index.js";
+import type { AaveStressMarket, DomainEvaluation, MarginDomainRef } from "../risk/domains/index.js";
 import type { PreparedEnvironment } from "../risk/environment.js";
 import type { RiskConfig } from "../risk/types.js";
 
@@ -59,30 +59,8 @@ export interface DomainCheckpoint {
   blockTimestamp: number;
 }
 
-/**
- * A source's domains at one read and environment. The totals are computed up front (from a float
- * screen where the source has one: tier counts and bad debt exact, collateral and debt sums
- * compensated floats); accounts are evaluated exactly when asked for, and memoised.
- */
-export interface DomainEvaluation {
-  /** per domain with accounts: count, Σ collateral, Σ debt, Σ bad debt, tiers (xmargin's view) */
-  totals: DomainTotals[];
-  /** what could not be evaluated, and why (an unmapped asset, a missing price): the rest still is */
-  problems: DomainProblem[];
-  /** `address`'s accounts in every domain of the source, exact */
-  account(address: Address): AaveDomainAccount[];
-  /** accounts whose protocol health factor is below `limitWad`, exact, lowest first (then by address), at most `first` */
-  endangered(limitWad: bigint, first: number): AaveDomainAccount[];
-  /** every account, exact (slow at scale: for checks and small books) */
-  all(): AaveDomainAccount[];
-}
-
-export interface DomainProblem {
-  domainId: string;
-  /** the account concerned; absent when the whole domain is */
-  address?: Address;
-  message: string;
-}
+/** A source's domains at one read and environment (risk/domains aaveEvaluation.ts defines it: the screen's shape). */
+export type { DomainEvaluation, DomainProblem } from "../risk/domains/index.js";
 
 /** What a protocol's domain source is built from. */
 export interface DomainSourceContext {

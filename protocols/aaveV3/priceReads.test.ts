@@ -3,6 +3,7 @@ import { AaveConfigError, parseAaveMarketConfig } from "./config.js";
 import { AbiDecodingZeroDataError, ContractFunctionExecutionError, ContractFunctionRevertedError, ContractFunctionZeroDataError, HttpRequestError } from "viem";
 import { isNoPriceAtBlock, isPriceRead, parsePriceReads } from "./priceReads.js";
 import { aaveOracleAbi } from "./abis.js";
+import { exampleRawAaveMarket } from "../../config/fixtures.js";
 
 const WETH = "0xC02aaA39b223FE8D0A0e5C4F27eAD9083C756Cc2";
 const WSTETH = "0x7f39C581F595B53c5cb19bD0b3f8dA6c935E2Ca0";
@@ -52,17 +53,7 @@ describe("priceReads", () => {
   });
 
   it("is part of the market config", () => {
-    const market = {
-      protocol: "aaveV3",
-      chain: "ethereum",
-      chainId: 1,
-      poolAddressesProvider: "0x2f39d218133AFaB8F2B819B1066c7E434Ad94E9e",
-      pool: "0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2",
-      poolConfigurator: "0x64b761D848206f447Fe2dd461b0c635Ec39EbB27",
-      oracle: "0x54586bE62E3c3580375aE3723C145253060Ca0C2",
-      startBlock: 16291127,
-      reserves: [],
-    };
+    const market = { protocol: "aaveV3", chain: "ethereum", chainId: 1, ...exampleRawAaveMarket() };
     expect(parseAaveMarketConfig(market).priceReads).toBeUndefined();
     expect(parseAaveMarketConfig({ ...market, priceReads: { everyBlocks: 2, assets: [WSTETH.toLowerCase()] } }).priceReads).toEqual({ everyBlocks: 2, assets: [WSTETH] });
     expect(() => parseAaveMarketConfig({ ...market, priceReads: { assets: "wstETH" } })).toThrow(AaveConfigError);

@@ -34,19 +34,33 @@ export interface AaveEvaluationMarket {
   book?: AaveScreenBook;
 }
 
-export interface AaveEvaluationProblem {
+/** What could not be evaluated in a domain, and why. */
+export interface DomainProblem {
   domainId: string;
+  /** the account concerned; absent when the whole domain is */
   address?: Address;
   message: string;
 }
 
-export interface AaveEvaluation {
+/**
+ * A protocol's domains at one read and environment (protocols/types.ts DomainSource.evaluate). The
+ * totals are computed up front (from the float screen: tier counts and bad debt exact, collateral
+ * and debt sums compensated floats); accounts are evaluated exactly when asked for, and memoised.
+ */
+export interface DomainEvaluation {
+  /** per domain with accounts: count, Σ collateral, Σ debt, Σ bad debt, tiers (xmargin's view) */
   totals: DomainTotals[];
-  problems: AaveEvaluationProblem[];
+  /** what could not be evaluated, and why (an unmapped asset, a missing price): the rest still is */
+  problems: DomainProblem[];
+  /** `address`'s accounts in every domain of the source, exact */
   account(address: Address): AaveDomainAccount[];
+  /** accounts whose protocol health factor is below `limitWad`, exact, lowest first (then by address), at most `first` */
   endangered(limitWad: bigint, first: number): AaveDomainAccount[];
-  /** every account exact, by market then address */
+  /** every account exact, by market then address (slow at scale: for checks and small books) */
   all(): AaveDomainAccount[];
+}
+
+export interface AaveEvaluation extends DomainEvaluation {
   /** how many accounts took the exact path so far (the screen's cost report) */
   exactCount(): number;
 }
@@ -62,7 +76,7 @@ const byHealth = (a: AaveDomainAccount, b: AaveDomainAccount): number => {
  * Example: `evaluateAaveMarkets([{ chainId, pool, domainId, state, timestamp, ctx }]).totals[0].badDebtUsd`.
  */
 export function evaluateAaveMarkets(markets: readonly AaveEvaluationMarket[]): AaveEvaluation {
-  const problems: AaveEvaluationProblem[] = [];
+  const problems: DomainProblem[] = [];
   const screens: AaveScreen[] = markets.map((m) => screenAaveMarket(m.book ?? compileAaveScreen(m.state), m.timestamp, m.ctx));
   const memo: Map<number, AaveDomainAccount | null>[] = markets.map(() => new Map());
   let exactCount = 0;
